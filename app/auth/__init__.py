@@ -1,0 +1,1 @@
+"""Accounts and sign-in: users, passwords, sessions, password reset, profile."""

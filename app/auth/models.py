@@ -1,0 +1,124 @@
+"""The User account and its site role."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+import unicodedata
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.database import UTCDateTime, utcnow
+from app.extensions import db
+
+if TYPE_CHECKING:
+    from app.groups.models import Membership
+
+
+class SiteRole(enum.StrEnum):
+    """What an account may do across the whole portal."""
+
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    MEMBER = "member"
+
+    @property
+    def label(self) -> str:
+        return str(SITE_ROLE_LABELS[self])
+
+
+SITE_ROLE_LABELS = {
+    SiteRole.ADMIN: _l("Administrator"),
+    SiteRole.COORDINATOR: _l("Coordinator"),
+    SiteRole.MEMBER: _l("Member"),
+}
+
+
+def normalise_email(value: str) -> str:
+    """Return the e-mail address as stored: NFKC-normalised, trimmed, lower-cased."""
+    return unicodedata.normalize("NFKC", value).strip().lower()
+
+
+def new_session_token() -> str:
+    """Return a fresh random token; changing it signs the account out everywhere."""
+    return secrets.token_urlsafe(24)
+
+
+class User(db.Model):
+    """A person with an account on the portal."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stored normalised (see `normalise_email`); unique.
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    #: Name in Latin script, as the person writes it.
+    name: Mapped[str] = mapped_column(sa.String(120))
+    name_zh: Mapped[str | None] = mapped_column(sa.String(120))
+    organisation: Mapped[str | None] = mapped_column(sa.String(200))
+    #: ISO 3166-1 alpha-2 code.
+    country: Mapped[str | None] = mapped_column(sa.String(2))
+    position: Mapped[str | None] = mapped_column(sa.String(200))
+    expertise: Mapped[str | None] = mapped_column(sa.Text)
+    #: `en` or `zh`; None means "follow the browser".
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
+    #: IANA zone name, e.g. Europe/Rome or Asia/Shanghai.
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Brussels")
+    site_role: Mapped[SiteRole] = mapped_column(
+        sa.Enum(SiteRole, name="site_role", values_callable=lambda e: [m.value for m in e],
+                native_enum=False, length=20, validate_strings=True),
+        default=SiteRole.MEMBER,
+    )
+    #: False once an administrator deactivates the account: it can then do nothing.
+    is_active_account: Mapped[bool] = mapped_column(default=True)
+    #: Part of every session and remember-me cookie; rotating it ends them all.
+    session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    # Flask-Login protocol -------------------------------------------------------------
+    is_anonymous = False
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_active_account
+
+    def get_id(self) -> str:
+        """Return the session identity: the id plus the current session token."""
+        return f"{self.id}:{self.session_token}"
+
+    # Display --------------------------------------------------------------------------
+    @property
+    def display_name(self) -> str:
+        """Return the name as a reader of either language would want to see it."""
+        from flask_babel import get_locale
+
+        locale = get_locale()
+        if self.name_zh and locale is not None and locale.language == "zh":
+            return f"{self.name_zh}（{self.name}）"
+        return self.name
+
+    @property
+    def is_admin(self) -> bool:
+        return self.site_role == SiteRole.ADMIN
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.site_role == SiteRole.COORDINATOR
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"

@@ -1,0 +1,225 @@
+"""Account use cases: sign-in, password reset and change, profile, first administrator."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from enum import Enum
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from app.auth import throttle
+from app.auth.models import SiteRole, User, new_session_token, normalise_email
+from app.auth.passwords import burn_dummy_verification, hash_password, verify_password
+from app.core import audit
+from app.core.database import utcnow
+from app.core.mail import enqueue, external_url
+from app.extensions import db
+
+import sqlalchemy as sa
+
+
+class SignInOutcome(Enum):
+    SUCCESS = "success"
+    FAILED = "failed"
+    LOCKED = "locked"
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    outcome: SignInOutcome
+    user: User | None = None
+
+
+def find_user_by_email(email: str) -> User | None:
+    """Return the account with this e-mail address (any spelling of it), or None."""
+    return db.session.scalars(sa.select(User).where(User.email == normalise_email(email))).first()
+
+
+def authenticate(email: str, password: str, address: str | None) -> SignInResult:
+    """Check a sign-in attempt, count failures, write the audit event, and commit.
+
+    An unknown e-mail, a wrong password and a deactivated account give the same outcome
+    and cost the same work, so the answer never tells which addresses have accounts.
+    """
+    email = normalise_email(email)
+    keys = (throttle.email_key(email), throttle.address_key(address))
+    if throttle.is_locked(*keys):
+        audit.record("auth.login_refused", email=email)
+        db.session.commit()
+        return SignInResult(SignInOutcome.LOCKED)
+
+    user = find_user_by_email(email)
+    if user is None:
+        burn_dummy_verification(password)
+        ok = False
+    else:
+        ok = verify_password(user.password_hash, password) and user.is_active_account
+
+    if not ok:
+        throttle.register_failure(*keys)
+        audit.record("auth.login_failed", actor=user, email=email)
+        db.session.commit()
+        return SignInResult(SignInOutcome.FAILED)
+
+    throttle.clear(keys[0])
+    user.last_login_at = utcnow()
+    audit.record("auth.login", actor=user, target=user)
+    db.session.commit()
+    return SignInResult(SignInOutcome.SUCCESS, user)
+
+
+def record_logout(user: User) -> None:
+    """Write the sign-out to the audit log."""
+    audit.record("auth.logout", actor=user, target=user)
+    db.session.commit()
+
+
+def set_password(user: User, password: str) -> None:
+    """Store a new password and end every other session of the account (no commit)."""
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    user.session_token = new_session_token()
+
+
+# Password reset ------------------------------------------------------------------------
+
+RESET_SALT = "password-reset"
+RESET_SUBJECT = _l("Reset your IC2PerMed portal password")
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+
+
+def _password_fingerprint(user: User) -> str:
+    # The token names the current hash: once the password changes, the token is dead.
+    return hashlib.sha256(user.password_hash.encode("utf-8")).hexdigest()[:20]
+
+
+def make_reset_token(user: User) -> str:
+    """Return a signed, expiring token that works until the password next changes."""
+    return _serializer().dumps({"uid": user.id, "fp": _password_fingerprint(user)})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """Return the account a valid, unexpired, unused token belongs to, else None."""
+    try:
+        data = _serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("uid"), int):
+        return None
+    user = db.session.get(User, data["uid"])
+    if user is None or not user.is_active_account or data.get("fp") != _password_fingerprint(user):
+        return None
+    return user
+
+
+def request_password_reset(email: str, locale: str) -> None:
+    """E-mail a reset link if an active account has this address; say nothing otherwise."""
+    user = find_user_by_email(email)
+    if user is None or not user.is_active_account:
+        audit.record("auth.password_reset_requested", email=normalise_email(email), known=False)
+        db.session.commit()
+        return
+    send_reset_link(user, actor=user)
+    db.session.commit()
+
+
+def send_reset_link(user: User, *, actor: User) -> None:
+    """Enqueue the reset e-mail in the account's language (the caller commits)."""
+    locale = user.locale or "en"
+    enqueue(
+        user.email,
+        locale,
+        "password_reset",
+        RESET_SUBJECT,
+        user=user,
+        link=external_url("auth.reset_password", token=make_reset_token(user)),
+        hours=current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600,
+    )
+    audit.record("auth.password_reset_requested", actor=actor, target=user, known=True)
+
+
+def reset_password(user: User, password: str) -> None:
+    """Set the new password from a reset link; the link dies with the old password."""
+    set_password(user, password)
+    throttle.clear(throttle.email_key(user.email))
+    audit.record("auth.password_reset", actor=user, target=user)
+    db.session.commit()
+
+
+def change_password(user: User, password: str) -> None:
+    """Change the signed-in user's password (the form checked the current one)."""
+    set_password(user, password)
+    audit.record("auth.password_changed", actor=user, target=user)
+    db.session.commit()
+
+
+# Profile ---------------------------------------------------------------------------------
+
+PROFILE_FIELDS = ("name", "name_zh", "organisation", "country", "position", "expertise",
+                  "locale", "timezone")
+
+
+def update_profile(user: User, **values: str | None) -> None:
+    """Save the editable profile fields; blank optional fields are stored as None."""
+    changed = []
+    for field in PROFILE_FIELDS:
+        if field not in values:
+            continue
+        value = values[field]
+        if isinstance(value, str):
+            value = value.strip() or None
+        if field in ("name", "timezone") and not value:
+            continue
+        if getattr(user, field) != value:
+            setattr(user, field, value)
+            changed.append(field)
+    if changed:
+        audit.record("auth.profile_updated", actor=user, target=user, fields=changed)
+    db.session.commit()
+
+
+def set_language(user: User, code: str) -> None:
+    """Remember the interface language in the user's profile."""
+    if user.locale != code:
+        user.locale = code
+        db.session.commit()
+
+
+# Accounts from the command line -------------------------------------------------------------
+
+class AccountExists(Exception):
+    """An account with this e-mail address already exists."""
+
+
+def create_user(
+    email: str,
+    password: str,
+    *,
+    name: str,
+    site_role: SiteRole = SiteRole.MEMBER,
+    actor: User | None = None,
+    **profile: str | None,
+) -> User:
+    """Create an active account (no commit); raise AccountExists for a taken address."""
+    email = normalise_email(email)
+    if find_user_by_email(email) is not None:
+        raise AccountExists(email)
+    user = User(email=email, name=name, site_role=site_role, **profile)
+    set_password(user, password)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("auth.account_created", actor=actor, target=user, site_role=str(site_role))
+    return user
+
+
+def create_admin(email: str, password: str) -> User:
+    """Create the first administrator account and commit."""
+    user = create_user(email, password, name=email.split("@", 1)[0], site_role=SiteRole.ADMIN)
+    db.session.commit()
+    return user

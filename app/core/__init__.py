@@ -1,0 +1,1 @@
+"""Pieces every domain shares: languages and time, security headers, mail outbox, audit."""

@@ -1,0 +1,1 @@
+"""Working groups and their memberships."""

@@ -1,0 +1,22 @@
+"""Every model module, imported in one place so the metadata knows every table.
+
+Migrations (autogenerate and the schema test) and `db.create_all()` read the metadata;
+a model module missing here would be missing there.
+"""
+
+from app.auth.models import User
+from app.auth.throttle import LoginThrottle
+from app.core.audit import AuditEvent
+from app.core.mail import OutboxEmail
+from app.core.project import Project
+from app.groups.models import Membership, WorkingGroup
+
+__all__ = [
+    "AuditEvent",
+    "LoginThrottle",
+    "Membership",
+    "OutboxEmail",
+    "Project",
+    "User",
+    "WorkingGroup",
+]

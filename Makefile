@@ -18,6 +18,8 @@ run: $(VENV)/.installed $(MO_FILES) instance/secret_key ## set up and serve on h
 	@PORTAL_CONFIG=development $(FLASK) run --host 127.0.0.1 --port 5000
 
 test: $(VENV)/.installed-dev $(MO_FILES) ## lint, then run every test (SQLite, and PostgreSQL if TEST_DATABASE_URL)
+	@if [ -n "$$REQUIRE_POSTGRES" ] && [ -z "$$TEST_DATABASE_URL" ]; then \
+		echo "REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not: say which PostgreSQL server to test on."; exit 1; fi
 	@mkdir -p build
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest --junitxml=build/results-sqlite.xml

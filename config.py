@@ -96,7 +96,9 @@ class Config:
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
     MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)
     MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 30)
-    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "IC2PerMed portal <portal@localhost>")
+    MAIL_DEFAULT_SENDER = os.environ.get(
+        "MAIL_DEFAULT_SENDER", "IC2PerMed portal <portal@localhost>"
+    )
     #: "smtp" delivers; "console" prints each message as it is enqueued (development).
     MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT", "smtp")
     MAIL_MAX_ATTEMPTS = 8
@@ -107,7 +109,8 @@ class Config:
 
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 200 * 1024 * 1024)
 
-    DEMO_PASSWORD = "ic2permed-demo-2020"
+    #: Shared by every demo account; printed by `flask demo load`. Not a secret.
+    DEMO_PASSWORD = "ic2permed-demo-2020"  # noqa: S105
     PORTAL_PRODUCTION = False
 
 

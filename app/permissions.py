@@ -22,6 +22,7 @@ Rule = Callable[[User, Any], bool]
 
 # Who someone is -------------------------------------------------------------------------------
 
+
 def is_signed_in(user: Any) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
@@ -45,6 +46,7 @@ def group_role(user: User, group: WorkingGroup) -> GroupRole | None:
 
 
 # The rules ------------------------------------------------------------------------------------
+
 
 def can_view_group(user: User, group: WorkingGroup) -> bool:
     """See a group, its members and its work: its members (any role), coordinators, admins."""
@@ -79,7 +81,11 @@ def require(permission: str, obj: Any = None) -> None:
         return
     current_app.logger.warning(
         "access refused: %s on %r to user %s (%s %s)",
-        permission, obj, getattr(current_user, "id", None), request.method, request.path,
+        permission,
+        obj,
+        getattr(current_user, "id", None),
+        request.method,
+        request.path,
     )
     abort(404 if permission in HIDDEN_WHEN_REFUSED else 403)
 

@@ -33,6 +33,7 @@ ON_POSTGRES = os.environ.get("PORTAL_TEST_DATABASE") == "postgresql"
 
 # Databases ---------------------------------------------------------------------------------
 
+
 def _server_url() -> sa.URL:
     raw = os.environ.get("TEST_DATABASE_URL")
     if not raw:
@@ -50,10 +51,12 @@ def create_postgres_database() -> str:
     engine = sa.create_engine(server, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0'))
+            conn.execute(sa.text(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0"))
     except sa.exc.OperationalError as exc:
-        pytest.exit(f"The PostgreSQL server at {server.render_as_string()} is unreachable: {exc}",
-                    returncode=2)
+        pytest.exit(
+            f"The PostgreSQL server at {server.render_as_string()} is unreachable: {exc}",
+            returncode=2,
+        )
     finally:
         engine.dispose()
     return server.set(database=name).render_as_string(hide_password=False)
@@ -63,9 +66,10 @@ def drop_postgres_database(url: str) -> None:
     name = sa.make_url(url).database
     engine = sa.create_engine(_server_url(), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(sa.text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"
-        ), {"name": name})
+        conn.execute(
+            sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"),
+            {"name": name},
+        )
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
     engine.dispose()
 
@@ -88,7 +92,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
-def fresh_database_url(tmp_path) -> Iterator[str]:  # noqa: ANN001
+def fresh_database_url(tmp_path) -> Iterator[str]:
     """A second, completely empty database (no tables), for migration tests."""
     if ON_POSTGRES:
         url = create_postgres_database()
@@ -107,18 +111,32 @@ def _empty_all_tables() -> None:
 
 # The application -----------------------------------------------------------------------------
 
+
 @pytest.fixture
 def app_config() -> dict[str, Any]:
     """Overrides for the test's application; a test module may override this fixture."""
     return {}
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own application context.
+
+    The `app` fixture keeps a context pushed for the test's own database work; without this,
+    requests would share its `g` (and so Flask-Login's cached user) and its database session,
+    which no real request ever does. Objects the test holds are refreshed with
+    `db.session.expire_all()` (or `refresh`) after a request changed them.
+    """
+
+    def open(self, *args: Any, **kwargs: Any):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
-def app(database_url: str, app_config: dict[str, Any], tmp_path) -> Iterator[Flask]:  # noqa: ANN001
+def app(database_url: str, app_config: dict[str, Any], tmp_path) -> Iterator[Flask]:
     """A fresh application on the run's (emptied) database."""
-    application = create_app(
-        "testing", SQLALCHEMY_DATABASE_URI=database_url, **app_config
-    )
+    application = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, **app_config)
+    application.test_client_class = IsolatedClient
     with application.app_context():
         yield application
         _empty_all_tables()
@@ -131,7 +149,7 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def runner(app: Flask):  # noqa: ANN201
+def runner(app: Flask):
     return app.test_cli_runner()
 
 
@@ -194,7 +212,9 @@ def make_group(app: Flask) -> Callable[..., WorkingGroup]:
 def add_member(app: Flask) -> Callable[..., Membership]:
     """Return a helper that puts a user in a group with a group role."""
 
-    def factory(user: User, group: WorkingGroup, role: GroupRole | str = GroupRole.MEMBER) -> Membership:
+    def factory(
+        user: User, group: WorkingGroup, role: GroupRole | str = GroupRole.MEMBER
+    ) -> Membership:
         membership = Membership(user=user, group=group, role=GroupRole(role))
         db.session.add(membership)
         db.session.commit()
@@ -237,14 +257,20 @@ def login_as(client: FlaskClient) -> Callable[..., Any]:
     return login
 
 
-def post_form(client: FlaskClient, path: str, data: dict[str, Any] | None = None,
-              token_from: str | None = None, **kwargs: Any):  # noqa: ANN201
+def post_form(
+    client: FlaskClient,
+    path: str,
+    data: dict[str, Any] | None = None,
+    token_from: str | None = None,
+    **kwargs: Any,
+):
     """POST to `path` with a valid CSRF token taken from `token_from` (default: the dashboard)."""
     token = fetch_csrf_token(client, token_from or "/login")
     return client.post(path, data={**(data or {}), "csrf_token": token}, **kwargs)
 
 
 # Mail ----------------------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -258,7 +284,7 @@ class MailCatcher:
     def __init__(self) -> None:
         self.messages: list[Any] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
+    async def handle_DATA(self, server, session, envelope):
         from email import message_from_bytes, policy
 
         message = message_from_bytes(envelope.content, policy=policy.default)

@@ -33,8 +33,10 @@ def create_admin_command(email: str) -> None:
     """Create an administrator account (password from ADMIN_PASSWORD, else prompted)."""
     if services.find_user_by_email(email) is not None:
         raise click.ClickException(
-            _("An account with the address %(email)s already exists; nothing was changed.",
-              email=email)
+            _(
+                "An account with the address %(email)s already exists; nothing was changed.",
+                email=email,
+            )
         )
     if "@" not in email or len(email) > 254:
         raise click.ClickException(_("%(email)s is not an e-mail address.", email=email))
@@ -42,8 +44,11 @@ def create_admin_command(email: str) -> None:
     if not password_length_ok(password):
         config = current_app.config
         raise click.ClickException(
-            _("Use between %(min)d and %(max)d characters.",
-              min=config["PASSWORD_MIN_LENGTH"], max=config["PASSWORD_MAX_LENGTH"])
+            _(
+                "Use between %(min)d and %(max)d characters.",
+                min=config["PASSWORD_MIN_LENGTH"],
+                max=config["PASSWORD_MAX_LENGTH"],
+            )
         )
     user = services.create_admin(email, password)
     click.echo(_("Administrator %(email)s created.", email=user.email))

@@ -5,8 +5,15 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
-from wtforms import TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from app.auth.passwords import password_length_ok
@@ -38,8 +45,11 @@ class LoginForm(BaseForm):
 class ResetRequestForm(BaseForm):
     email = EmailField(
         _l("E-mail address"),
-        validators=[DataRequired(REQUIRED), Email(_l("Enter a valid e-mail address.")),
-                    Length(max=254)],
+        validators=[
+            DataRequired(REQUIRED),
+            Email(_l("Enter a valid e-mail address.")),
+            Length(max=254),
+        ],
     )
     submit = SubmitField(_l("Send the link"))
 
@@ -50,8 +60,10 @@ class NewPasswordForm(BaseForm):
     )
     confirm = PasswordField(
         _l("Repeat the new password"),
-        validators=[DataRequired(REQUIRED),
-                    EqualTo("password", _l("The two passwords are not the same."))],
+        validators=[
+            DataRequired(REQUIRED),
+            EqualTo("password", _l("The two passwords are not the same.")),
+        ],
     )
     submit = SubmitField(_l("Save the new password"))
 
@@ -66,7 +78,9 @@ def _timezone_valid(_form: BaseForm, field: SelectField) -> None:
 
 
 class ProfileForm(BaseForm):
-    name = StringField(_l("Name (Latin script)"), validators=[DataRequired(REQUIRED), Length(max=120)])
+    name = StringField(
+        _l("Name (Latin script)"), validators=[DataRequired(REQUIRED), Length(max=120)]
+    )
     name_zh = StringField(_l("Chinese name"), validators=[Optional(), Length(max=120)])
     organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
     country = SelectField(_l("Country / region"), validators=[Optional()], validate_choice=True)
@@ -76,7 +90,7 @@ class ProfileForm(BaseForm):
     timezone = SelectField(_l("Time zone"), validators=[_timezone_valid], validate_choice=False)
     submit = SubmitField(_l("Save"))
 
-    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.country.choices = [("", "—"), *country_choices()]
         self.locale.choices = [("", _l("Follow my browser")), *LANGUAGE_NAMES.items()]

@@ -70,8 +70,14 @@ class User(db.Model):
     #: IANA zone name, e.g. Europe/Rome or Asia/Shanghai.
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Brussels")
     site_role: Mapped[SiteRole] = mapped_column(
-        sa.Enum(SiteRole, name="site_role", values_callable=lambda e: [m.value for m in e],
-                native_enum=False, length=20, validate_strings=True),
+        sa.Enum(
+            SiteRole,
+            name="site_role",
+            values_callable=lambda e: [m.value for m in e],
+            native_enum=False,
+            length=20,
+            validate_strings=True,
+        ),
         default=SiteRole.MEMBER,
     )
     #: False once an administrator deactivates the account: it can then do nothing.

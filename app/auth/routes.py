@@ -9,8 +9,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import services
-from app.auth.forms import ChangePasswordForm, LoginForm, NewPasswordForm, ProfileForm
-from app.auth.forms import ResetRequestForm
+from app.auth.forms import (
+    ChangePasswordForm,
+    LoginForm,
+    NewPasswordForm,
+    ProfileForm,
+    ResetRequestForm,
+)
 from app.auth.passwords import verify_password
 from app.core.i18n import SESSION_LANGUAGE_KEY, current_language
 from app.extensions import limiter
@@ -22,7 +27,11 @@ def safe_next(target: str | None) -> str | None:
     """Return `target` if it is a path on this site, else None (no open redirects)."""
     if not target or not isinstance(target, str):
         return None
-    if any(c in target for c in "\\\r\n\t") or not target.startswith("/") or target.startswith("//"):
+    if (
+        any(c in target for c in "\\\r\n\t")
+        or not target.startswith("/")
+        or target.startswith("//")
+    ):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
@@ -30,7 +39,7 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def _start_session(user, remember: bool) -> None:  # noqa: ANN001
+def _start_session(user, remember: bool) -> None:
     """Renew the session at sign-in (no fixation), keeping the language the visitor chose."""
     language = session.get(SESSION_LANGUAGE_KEY)
     session.clear()
@@ -83,8 +92,10 @@ def request_reset():
     if form.validate_on_submit():
         services.request_password_reset(form.email.data, current_language())
         flash(
-            _("If an account uses this address, a link to reset its password is on its way. "
-              "It works once, for a limited time."),
+            _(
+                "If an account uses this address, a link to reset its password is on its way. "
+                "It works once, for a limited time."
+            ),
             "info",
         )
         return redirect(url_for("auth.login"))
@@ -135,7 +146,9 @@ def change_password():
             form.current_password.errors.append(_("The current password is not right."))
         else:
             services.change_password(current_user, form.password.data)
-            login_user(current_user._get_current_object())  # the session token changed: keep this session alive
+            login_user(
+                current_user._get_current_object()
+            )  # the session token changed: keep this session alive
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("auth.profile"))
     return render_template(

@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from enum import Enum
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -17,8 +18,6 @@ from app.core import audit
 from app.core.database import utcnow
 from app.core.mail import enqueue, external_url
 from app.extensions import db
-
-import sqlalchemy as sa
 
 
 class SignInOutcome(Enum):
@@ -161,8 +160,16 @@ def change_password(user: User, password: str) -> None:
 
 # Profile ---------------------------------------------------------------------------------
 
-PROFILE_FIELDS = ("name", "name_zh", "organisation", "country", "position", "expertise",
-                  "locale", "timezone")
+PROFILE_FIELDS = (
+    "name",
+    "name_zh",
+    "organisation",
+    "country",
+    "position",
+    "expertise",
+    "locale",
+    "timezone",
+)
 
 
 def update_profile(user: User, **values: str | None) -> None:
@@ -192,6 +199,7 @@ def set_language(user: User, code: str) -> None:
 
 
 # Accounts from the command line -------------------------------------------------------------
+
 
 class AccountExists(Exception):
     """An account with this e-mail address already exists."""

@@ -31,7 +31,7 @@ class BaseForm(FlaskForm):
     name, a title or minutes; they are refused with a form error rather than stored.
     """
 
-    def validate(self, extra_validators=None) -> bool:  # noqa: ANN001 - WTForms signature
+    def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators=extra_validators)
         for field in self:
             data = field.data

@@ -52,9 +52,9 @@ def select_locale() -> str:
     """Pick the interface language for the current request."""
     if not has_request_context():
         # Command-line messages follow the shell's language (LANG=zh_CN.UTF-8 gives Chinese).
-        return clean_language(os.environ.get("LANG", "")) or current_app.config[
-            "BABEL_DEFAULT_LOCALE"
-        ]
+        return (
+            clean_language(os.environ.get("LANG", "")) or current_app.config["BABEL_DEFAULT_LOCALE"]
+        )
     if current_user and current_user.is_authenticated:
         code = clean_language(current_user.locale)
         if code:
@@ -67,9 +67,13 @@ def select_locale() -> str:
 
 def select_timezone() -> str:
     """Pick the time zone every date and time of this request is shown in."""
-    if has_request_context() and current_user and current_user.is_authenticated:
-        if is_valid_timezone(current_user.timezone):
-            return current_user.timezone
+    if (
+        has_request_context()
+        and current_user
+        and current_user.is_authenticated
+        and is_valid_timezone(current_user.timezone)
+    ):
+        return current_user.timezone
     return current_app.config["PORTAL_DEFAULT_TIMEZONE"]
 
 

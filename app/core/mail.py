@@ -9,6 +9,7 @@ request that enqueued mail, and the "console" transport prints messages instead 
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import sys
 from datetime import datetime, timedelta
@@ -58,7 +59,9 @@ def external_url(endpoint: str, **values: Any) -> str:
         return url_for(endpoint, _external=True, **values)
 
 
-def enqueue(recipient: str, locale: str, template: str, subject: str, **context: Any) -> OutboxEmail:
+def enqueue(
+    recipient: str, locale: str, template: str, subject: str, **context: Any
+) -> OutboxEmail:
     """Render `mail/<template>.txt` (and `.html`) in `locale` and add it to the outbox.
 
     `subject` must be a lazy string (`_l`) or a callable so it is translated in `locale`.
@@ -98,7 +101,9 @@ def _open_smtp() -> smtplib.SMTP:
     config = current_app.config
     timeout = config["MAIL_TIMEOUT"]
     if config["MAIL_USE_SSL"]:
-        smtp: smtplib.SMTP = smtplib.SMTP_SSL(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout)
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+            config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout
+        )
     else:
         smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout)
         if config["MAIL_USE_TLS"]:
@@ -160,10 +165,8 @@ def send_pending(limit: int = 100) -> tuple[int, int]:
                 sent += 1
     finally:
         if smtp is not None:
-            try:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
                 smtp.quit()
-            except (OSError, smtplib.SMTPException):
-                pass
         db.session.commit()
     return sent, failed
 
@@ -180,7 +183,7 @@ def register(app: Flask) -> None:
     """In development, deliver the outbox at the end of each request that enqueued mail."""
 
     @app.after_request
-    def _deliver_after_request(response):  # noqa: ANN001, ANN202
+    def _deliver_after_request(response):
         if app.config.get("MAIL_DELIVER_AFTER_REQUEST") and g.get("mail_enqueued"):
             send_pending()
         return response

@@ -25,8 +25,19 @@ def _pybabel(*args: str) -> None:
 def extract() -> None:
     """Write translations/messages.pot afresh from the code and templates."""
     _pybabel(
-        "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "--no-location",
-        "--sort-output", "--ignore-dirs=.venv .git node_modules build instance", "-o", str(POT), ".",
+        "extract",
+        "-F",
+        "babel.cfg",
+        "-k",
+        "_l",
+        "-k",
+        "lazy_gettext",
+        "--no-location",
+        "--sort-output",
+        "--ignore-dirs=.venv .git node_modules build instance",
+        "-o",
+        str(POT),
+        ".",
     )
 
 

@@ -88,8 +88,14 @@ class Membership(db.Model):
         sa.ForeignKey("working_groups.id", ondelete="CASCADE"), index=True
     )
     role: Mapped[GroupRole] = mapped_column(
-        sa.Enum(GroupRole, name="group_role", values_callable=lambda e: [m.value for m in e],
-                native_enum=False, length=20, validate_strings=True),
+        sa.Enum(
+            GroupRole,
+            name="group_role",
+            values_callable=lambda e: [m.value for m in e],
+            native_enum=False,
+            length=20,
+            validate_strings=True,
+        ),
         default=GroupRole.MEMBER,
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -75,6 +75,7 @@ class Config:
     ARGON2_MEMORY_COST = 65536
     ARGON2_PARALLELISM = 4
     PASSWORD_RESET_MAX_AGE = 60 * 60 * 2
+    INVITATION_VALID_DAYS = 7
 
     # Sign-in throttling (see app/auth/throttle.py).
     LOGIN_ACCOUNT_FREE_FAILURES = 5

@@ -78,15 +78,23 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Import each domain's routes inside the factory, so models never drag them in."""
+    from app.admin.routes import bp as admin_bp
     from app.auth.routes import bp as auth_bp
     from app.dashboard.routes import bp as dashboard_bp
     from app.groups.routes import bp as groups_bp
+    from app.invitations.routes import bp as invitations_bp
+    from app.members.routes import bp as members_bp
+    from app.organisations.routes import bp as organisations_bp
     from app.site.routes import bp as site_bp
 
     app.register_blueprint(site_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(invitations_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(groups_bp, url_prefix="/groups")
+    app.register_blueprint(members_bp, url_prefix="/members")
+    app.register_blueprint(organisations_bp, url_prefix="/organisations")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -10,11 +10,16 @@ from app.core.audit import AuditEvent
 from app.core.mail import OutboxEmail
 from app.core.project import Project
 from app.groups.models import Membership, WorkingGroup
+from app.invitations.models import Invitation, InvitationGroup
+from app.organisations.models import Organisation
 
 __all__ = [
     "AuditEvent",
+    "Invitation",
+    "InvitationGroup",
     "LoginThrottle",
     "Membership",
+    "Organisation",
     "OutboxEmail",
     "Project",
     "User",

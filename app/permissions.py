@@ -48,23 +48,73 @@ def group_role(user: User, group: WorkingGroup) -> GroupRole | None:
 # The rules ------------------------------------------------------------------------------------
 
 
+def can_use_portal(user: User, _obj: Any = None) -> bool:
+    """Use the signed-in part of the portal (directory, profiles): any active account."""
+    return True
+
+
 def can_view_group(user: User, group: WorkingGroup) -> bool:
     """See a group, its members and its work: its members (any role), coordinators, admins."""
     return sees_all_groups(user) or membership_of(user, group) is not None
 
 
-def can_use_portal(user: User, _obj: Any = None) -> bool:
-    """Use the signed-in part of the portal: any active account."""
-    return True
+def can_run_groups(user: User, _obj: Any = None) -> bool:
+    """Create, edit, archive and restore working groups: coordinators and administrators."""
+    return sees_all_groups(user)
+
+
+def can_manage_members(user: User, group: WorkingGroup) -> bool:
+    """Add, invite, re-role and remove a group's members: its leads, coordinators, admins.
+
+    An archived group is read-only: nobody changes its membership until it is restored.
+    """
+    if group.is_archived:
+        return False
+    return sees_all_groups(user) or group_role(user, group) == GroupRole.LEAD
+
+
+def is_admin(user: User, _obj: Any = None) -> bool:
+    """Manage accounts (invite with any role, roles, deactivation, erasure): administrators."""
+    return user.site_role == SiteRole.ADMIN
+
+
+def can_read_audit_log(user: User, _obj: Any = None) -> bool:
+    """Read the audit log: administrators, and coordinators (read only)."""
+    return sees_all_groups(user)
+
+
+def can_manage_organisations(user: User, _obj: Any = None) -> bool:
+    """Keep the list of organisations: administrators and coordinators."""
+    return sees_all_groups(user)
+
+
+def can_view_profile(user: User, person: User) -> bool:
+    """See a member's profile: any active account, for any active, not erased person."""
+    return (person.is_active_account and not person.is_erased) or is_admin(user)
 
 
 RULES: dict[str, Rule] = {
     "portal.use": can_use_portal,
     "group.view": can_view_group,
+    "group.create": can_run_groups,
+    "group.edit": can_run_groups,
+    "group.manage_members": can_manage_members,
+    "accounts.manage": is_admin,
+    "audit.read": can_read_audit_log,
+    "organisations.manage": can_manage_organisations,
+    "profile.view": can_view_profile,
 }
 
 #: Permissions whose refusal answers 404: the object's existence is itself private.
-HIDDEN_WHEN_REFUSED = frozenset({"group.view"})
+HIDDEN_WHEN_REFUSED = frozenset({"group.view", "profile.view"})
+
+
+def group_of(obj: Any) -> WorkingGroup | None:
+    """Return the working group an object belongs to (or is), if any."""
+    if isinstance(obj, WorkingGroup):
+        return obj
+    group = getattr(obj, "group", None)
+    return group if isinstance(group, WorkingGroup) else None
 
 
 def can(user: Any, permission: str, obj: Any = None) -> bool:
@@ -73,6 +123,19 @@ def can(user: Any, permission: str, obj: Any = None) -> bool:
     if not is_signed_in(user):
         return False
     return rule(user, obj)
+
+
+def refusal_status(user: Any, permission: str, obj: Any = None) -> int:
+    """Return 404 where saying "forbidden" would reveal a private object, else 403.
+
+    Anything that belongs to a group the user cannot see is answered as if it did not exist.
+    """
+    if permission in HIDDEN_WHEN_REFUSED:
+        return 404
+    group = group_of(obj)
+    if group is not None and is_signed_in(user) and not can_view_group(user, group):
+        return 404
+    return 403
 
 
 def require(permission: str, obj: Any = None) -> None:
@@ -87,7 +150,7 @@ def require(permission: str, obj: Any = None) -> None:
         request.method,
         request.path,
     )
-    abort(404 if permission in HIDDEN_WHEN_REFUSED else 403)
+    abort(refusal_status(current_user, permission, obj))
 
 
 def register_template_helpers(app: Any) -> None:

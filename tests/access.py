@@ -42,6 +42,17 @@ class World:
     group: Any
     other_group: Any
     users: dict[str, Any] = field(default_factory=dict)
+    #: Objects a domain's rows need (an invitation, an organisation …), by name.
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Factories:
+    """The test factories, handed to each domain's `build(world, factories)`."""
+
+    make_user: Callable[..., Any]
+    make_group: Callable[..., Any]
+    add_member: Callable[..., Any]
 
 
 def statuses(
@@ -91,7 +102,7 @@ class Row:
     ends_session: bool = False
 
 
-MATRIX: dict[tuple[str, str], Row] = {
+BASE_ROWS: dict[tuple[str, str], Row] = {
     ("site.healthz", "GET"): Row(everyone(200), lambda w: "/healthz"),
     ("site.set_language_view", "POST"): Row(
         everyone(302), lambda w: "/language", lambda w: {"lang": "zh", "next": "/"}
@@ -109,7 +120,30 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("dashboard.home", "GET"): Row(signed_in(200), lambda w: "/"),
     ("groups.index", "GET"): Row(signed_in(200), lambda w: "/groups/"),
     ("groups.home", "GET"): Row(group_private(200), lambda w: f"/groups/{w.group.slug}/"),
+    ("invitations.accept", "GET"): Row(everyone(404), lambda w: "/invitations/not-a-token"),
+    ("invitations.accept", "POST"): Row(everyone(404), lambda w: "/invitations/not-a-token"),
 }
+
+
+def _domain_modules() -> tuple[Any, ...]:
+    """Each module of tests/matrix/ adds the rows (and objects) of one domain's routes."""
+    import importlib
+    import pkgutil
+
+    import tests.matrix as package
+
+    return tuple(
+        importlib.import_module(f"{package.__name__}.{info.name}")
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name)
+    )
+
+
+DOMAIN_MODULES = _domain_modules()
+MATRIX: dict[tuple[str, str], Row] = dict(BASE_ROWS)
+for _module in DOMAIN_MODULES:
+    _overlap = set(MATRIX) & set(_module.ROWS)
+    assert not _overlap, f"{_module.__name__} repeats rows: {_overlap}"
+    MATRIX.update(_module.ROWS)
 
 
 def build_world(
@@ -130,6 +164,9 @@ def build_world(
     add_member(users["lead"], world.group, GroupRole.LEAD)
     users["coordinator"] = make_user(site_role=SiteRole.COORDINATOR)
     users["admin"] = make_user(site_role=SiteRole.ADMIN)
+    factories = Factories(make_user, make_group, add_member)
+    for module in DOMAIN_MODULES:
+        module.build(world, factories)
     return world
 
 

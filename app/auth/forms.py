@@ -19,11 +19,12 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, V
 from app.auth.passwords import password_length_ok
 from app.core.forms import BaseForm
 from app.core.i18n import LANGUAGE_NAMES, all_timezones, country_choices, is_valid_timezone
+from app.organisations.services import organisation_choices
 
 REQUIRED = _l("This field is required.")
 
 
-def _password_policy(_form: BaseForm, field: PasswordField) -> None:
+def password_policy(_form: BaseForm, field: PasswordField) -> None:
     if field.data and not password_length_ok(field.data):
         config = current_app.config
         raise ValidationError(
@@ -56,7 +57,7 @@ class ResetRequestForm(BaseForm):
 
 class NewPasswordForm(BaseForm):
     password = PasswordField(
-        _l("New password"), validators=[DataRequired(REQUIRED), _password_policy]
+        _l("New password"), validators=[DataRequired(REQUIRED), password_policy]
     )
     confirm = PasswordField(
         _l("Repeat the new password"),
@@ -72,7 +73,7 @@ class ChangePasswordForm(NewPasswordForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(REQUIRED)])
 
 
-def _timezone_valid(_form: BaseForm, field: SelectField) -> None:
+def timezone_valid(_form: BaseForm, field: SelectField) -> None:
     if not is_valid_timezone(field.data):
         raise ValidationError(_("Choose a time zone from the list."))
 
@@ -82,16 +83,17 @@ class ProfileForm(BaseForm):
         _l("Name (Latin script)"), validators=[DataRequired(REQUIRED), Length(max=120)]
     )
     name_zh = StringField(_l("Chinese name"), validators=[Optional(), Length(max=120)])
-    organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
+    organisation_id = SelectField(_l("Organisation"), validators=[Optional()], validate_choice=True)
     country = SelectField(_l("Country / region"), validators=[Optional()], validate_choice=True)
     position = StringField(_l("Position"), validators=[Optional(), Length(max=200)])
     expertise = TextAreaField(_l("Expertise"), validators=[Optional(), Length(max=2000)])
     locale = SelectField(_l("Preferred language"), validate_choice=True)
-    timezone = SelectField(_l("Time zone"), validators=[_timezone_valid], validate_choice=False)
+    timezone = SelectField(_l("Time zone"), validators=[timezone_valid], validate_choice=False)
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.country.choices = [("", "—"), *country_choices()]
+        self.organisation_id.choices = organisation_choices()
         self.locale.choices = [("", _l("Follow my browser")), *LANGUAGE_NAMES.items()]
         self.timezone.choices = [(tz, tz.replace("_", " ")) for tz in all_timezones()]

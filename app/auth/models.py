@@ -17,6 +17,7 @@ from app.extensions import db
 
 if TYPE_CHECKING:
     from app.groups.models import Membership
+    from app.organisations.models import Organisation
 
 
 class SiteRole(enum.StrEnum):
@@ -36,6 +37,10 @@ SITE_ROLE_LABELS = {
     SiteRole.COORDINATOR: _l("Coordinator"),
     SiteRole.MEMBER: _l("Member"),
 }
+
+
+#: How an erased account is shown wherever its documents, minutes and history remain.
+FORMER_MEMBER = _l("Former member")
 
 
 def normalise_email(value: str) -> str:
@@ -60,7 +65,9 @@ class User(db.Model):
     #: Name in Latin script, as the person writes it.
     name: Mapped[str] = mapped_column(sa.String(120))
     name_zh: Mapped[str | None] = mapped_column(sa.String(120))
-    organisation: Mapped[str | None] = mapped_column(sa.String(200))
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
     #: ISO 3166-1 alpha-2 code.
     country: Mapped[str | None] = mapped_column(sa.String(2))
     position: Mapped[str | None] = mapped_column(sa.String(200))
@@ -87,7 +94,10 @@ class User(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Set when an administrator erased the person's data; the row stays for attribution.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
@@ -109,10 +119,16 @@ class User(db.Model):
 
     # Display --------------------------------------------------------------------------
     @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
+
+    @property
     def display_name(self) -> str:
         """Return the name as a reader of either language would want to see it."""
         from flask_babel import get_locale
 
+        if self.is_erased:
+            return str(FORMER_MEMBER)
         locale = get_locale()
         if self.name_zh and locale is not None and locale.language == "zh":
             return f"{self.name_zh}（{self.name}）"

@@ -163,7 +163,7 @@ def change_password(user: User, password: str) -> None:
 PROFILE_FIELDS = (
     "name",
     "name_zh",
-    "organisation",
+    "organisation_id",
     "country",
     "position",
     "expertise",
@@ -181,6 +181,8 @@ def update_profile(user: User, **values: str | None) -> None:
         value = values[field]
         if isinstance(value, str):
             value = value.strip() or None
+        if field == "organisation_id" and value is not None:
+            value = int(value)
         if field in ("name", "timezone") and not value:
             continue
         if getattr(user, field) != value:

@@ -17,6 +17,7 @@ at teardown if the browser:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -29,7 +30,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Request, Route
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request, Route
 from werkzeug.serving import make_server
 
 HERE = Path(__file__).resolve().parent
@@ -56,7 +57,9 @@ CHROMIUM_ARGS = [
 BLOCKING_IMPACTS = {"serious", "critical"}
 
 #: Chromium's console line for an error status; the response check reports those instead.
-_HTTP_STATUS_CONSOLE = re.compile(r"^Failed to load resource: the server responded with a status of")
+_HTTP_STATUS_CONSOLE = re.compile(
+    r"^Failed to load resource: the server responded with a status of"
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -231,10 +234,8 @@ def guarded_context(
 
     yield factory
     for context in contexts:
-        try:
+        with contextlib.suppress(Exception):  # the test may have closed it already
             context.close()
-        except Exception:  # noqa: BLE001, S110 - already closed by the test
-            pass
     problems = browser_watch.problems()
     if problems:
         pytest.fail("The browser did something the portal must never make it do:\n  "

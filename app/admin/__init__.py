@@ -1,0 +1,1 @@
+"""Administration: accounts, invitations, site roles, erasure, and the audit log."""

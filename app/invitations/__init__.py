@@ -1,0 +1,1 @@
+"""Invitations: how new people get an account (and land in their working groups)."""

@@ -1,0 +1,1 @@
+"""Organisations the members work for (funders, ministries, universities, hospitals …)."""

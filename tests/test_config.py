@@ -16,7 +16,7 @@ from tests.conftest import ON_POSTGRES
 GOOD_KEY = "0123456789abcdef" * 3  # 48 characters
 
 
-def production(**overrides: object):  # noqa: ANN201
+def production(**overrides: object):
     return create_app("production", SQLALCHEMY_DATABASE_URI="sqlite://", **overrides)
 
 

@@ -34,7 +34,7 @@ def counts() -> dict[str, int]:
         }
 
 
-def load(runner):  # noqa: ANN001, ANN201
+def load(runner):
     result = runner.invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output
     return result
@@ -91,9 +91,7 @@ def test_second_load_adds_nothing_but_prints_the_sign_ins(app, runner):
 def test_load_refuses_in_production(app, database_url):
     """Refuse to load under ProductionConfig, exit non-zero and change nothing."""
     before = counts()
-    production = create_app(
-        "production", SQLALCHEMY_DATABASE_URI=database_url, SECRET_KEY="p" * 48
-    )
+    production = create_app("production", SQLALCHEMY_DATABASE_URI=database_url, SECRET_KEY="p" * 48)
     assert production.config["PORTAL_PRODUCTION"] is True
     # The command runs in the app context already pushed, so push the production one.
     with production.app_context():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import flask_migrate
@@ -66,3 +67,12 @@ def test_upgraded_schema_holds_data(empty_app):
     db.session.expire_all()
     assert user.created_at.tzinfo is not None
     assert user.email == "migrated@example.org"
+
+
+def test_upgrade_leaves_the_portal_logging_alone(empty_app):
+    """Keep the portal's own loggers working after migrations ran in the same process."""
+    portal_logger = empty_app.logger
+    assert not portal_logger.disabled
+    flask_migrate.upgrade()
+    assert not portal_logger.disabled
+    assert not logging.getLogger("sqlalchemy").disabled

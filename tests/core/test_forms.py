@@ -16,7 +16,7 @@ def profile_data(**changes: str) -> dict[str, str]:
     data = {
         "name": "Anna Schmidt",
         "name_zh": "",
-        "organisation": "A university hospital in Bonn",
+        "organisation_id": "",
         "country": "DE",
         "position": "Health economist",
         "expertise": "Health economics",
@@ -28,15 +28,20 @@ def profile_data(**changes: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def member(make_user, login_as):  # noqa: ANN001, ANN201
+def member(make_user, login_as):
     """A signed-in member with a known profile."""
-    user = make_user(name="Anna Schmidt", organisation="Original organisation",
-                     expertise="Original expertise", locale="en", timezone="Europe/Berlin")
+    user = make_user(
+        name="Anna Schmidt",
+        position="Original position",
+        expertise="Original expertise",
+        locale="en",
+        timezone="Europe/Berlin",
+    )
     login_as(user)
     return user
 
 
-def save_profile(client, **changes: str):  # noqa: ANN001, ANN201
+def save_profile(client, **changes: str):
     return post_form(client, "/profile", profile_data(**changes), token_from="/profile")
 
 
@@ -45,7 +50,7 @@ def save_profile(client, **changes: str):  # noqa: ANN001, ANN201
     ["\x00", "\x01", "\x1b", "\x7f", "\x85"],
     ids=["NUL", "SOH", "ESC", "DEL", "NEL"],
 )
-@pytest.mark.parametrize("field", ["name", "organisation", "expertise"])
+@pytest.mark.parametrize("field", ["name", "name_zh", "position", "expertise"])
 def test_control_characters_are_refused(client, member, field, char):
     """Refuse a profile field holding a control character, with the error and nothing saved."""
     response = save_profile(client, **{field: f"Genomics{char}and more"})
@@ -55,23 +60,24 @@ def test_control_characters_are_refused(client, member, field, char):
     assert f'id="{field}-errors"' in page
     db.session.expire_all()
     assert member.name == "Anna Schmidt"
-    assert member.organisation == "Original organisation"
+    assert member.name_zh is None
+    assert member.position == "Original position"
     assert member.expertise == "Original expertise"
 
 
 def test_control_character_error_is_translated(client, make_user, login_as):
     """Show the control-character error in Chinese to a Chinese reader."""
-    user = make_user(name="Wang Lei", organisation="原来的单位", locale="zh",
-                     timezone="Asia/Shanghai")
+    user = make_user(name="Wang Lei", position="原来的职务", locale="zh", timezone="Asia/Shanghai")
     login_as(user)
-    response = save_profile(client, name="Wang Lei", organisation="上海\x00医院", locale="zh",
-                            timezone="Asia/Shanghai")
+    response = save_profile(
+        client, name="Wang Lei", position="临床\x00教授", locale="zh", timezone="Asia/Shanghai"
+    )
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert ERROR_ZH in page
     assert ERROR_EN not in page
     db.session.expire_all()
-    assert user.organisation == "原来的单位"
+    assert user.position == "原来的职务"
 
 
 def test_tabs_and_line_breaks_in_expertise_are_kept(client, member):
@@ -91,13 +97,11 @@ def test_chinese_text_and_emoji_are_kept(client, member):
     response = save_profile(
         client,
         name_zh="王磊",
-        organisation="上海交通大学医学院附属瑞金医院 🏥",
-        position="临床基因组学教授",
+        position="临床基因组学教授 🏥",
         expertise="精准医学 🧬 与生物样本库",
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     db.session.expire_all()
     assert member.name_zh == "王磊"
-    assert member.organisation == "上海交通大学医学院附属瑞金医院 🏥"
-    assert member.position == "临床基因组学教授"
+    assert member.position == "临床基因组学教授 🏥"
     assert member.expertise == "精准医学 🧬 与生物样本库"

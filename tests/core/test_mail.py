@@ -19,7 +19,7 @@ def outbox_rows() -> list[OutboxEmail]:
     return list(db.session.scalars(sa.select(OutboxEmail).order_by(OutboxEmail.id)))
 
 
-def queue_reset_mail(user) -> OutboxEmail:  # noqa: ANN001
+def queue_reset_mail(user) -> OutboxEmail:
     """Enqueue the password-reset e-mail for `user` and commit it."""
     send_reset_link(user, actor=user)
     db.session.commit()
@@ -27,7 +27,7 @@ def queue_reset_mail(user) -> OutboxEmail:  # noqa: ANN001
     return row
 
 
-def refuse_connections(app) -> int:  # noqa: ANN001
+def refuse_connections(app) -> int:
     """Point the outbox at a port where nothing listens; return the port it used before."""
     previous = app.config["MAIL_PORT"]
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=5)

@@ -27,7 +27,7 @@ def policy_directives(header: str) -> dict[str, list[str]]:
     return directives
 
 
-def assert_security_headers(response) -> None:  # noqa: ANN001
+def assert_security_headers(response) -> None:
     policy = response.headers.get("Content-Security-Policy")
     assert policy, f"no Content-Security-Policy on {response.request.path}"
     assert "http" not in policy.lower()
@@ -40,11 +40,14 @@ def assert_security_headers(response) -> None:  # noqa: ANN001
         assert set(sources) <= ALLOWED_SOURCES, f"{name} allows {sources}"
     assert response.headers.get("X-Content-Type-Options") == "nosniff"
     assert response.headers.get("Referrer-Policy") in {
-        "no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin",
+        "no-referrer",
+        "same-origin",
+        "strict-origin",
+        "strict-origin-when-cross-origin",
     }
 
 
-def set_cookie(response, name: str) -> str:  # noqa: ANN001
+def set_cookie(response, name: str) -> str:
     """Return the Set-Cookie header of cookie `name` in `response`."""
     for header in response.headers.getlist("Set-Cookie"):
         if header.startswith(f"{name}="):
@@ -62,6 +65,7 @@ def cookie_attributes(header: str) -> dict[str, str]:
 
 
 # Headers ---------------------------------------------------------------------------------------
+
 
 def test_sign_in_page_carries_the_security_headers(client):
     """Send CSP, nosniff and a referrer policy with the sign-in page."""
@@ -102,6 +106,7 @@ def test_static_files_carry_the_security_headers(client):
 
 
 # Cookies --------------------------------------------------------------------------------------
+
 
 def test_session_cookie_is_http_only_and_same_site_lax(make_user, login_as):
     """Set the session cookie at sign-in with HttpOnly and SameSite=Lax."""
@@ -150,8 +155,12 @@ def test_production_sign_in_sets_secure_cookies(app, database_url, make_user):
             "/login",
             base_url="https://portal.example",
             headers={"Referer": "https://portal.example/login"},
-            data={"email": user.email, "password": DEFAULT_PASSWORD, "remember": "y",
-                  "csrf_token": token},
+            data={
+                "email": user.email,
+                "password": DEFAULT_PASSWORD,
+                "remember": "y",
+                "csrf_token": token,
+            },
         )
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         for name in ("session", "remember_token"):
@@ -163,6 +172,45 @@ def test_production_sign_in_sets_secure_cookies(app, database_url, make_user):
         _dispose(production)
 
 
+def test_production_behind_the_proxy_sees_the_client_and_https(app, database_url, make_user):
+    """Take the client's address and the https scheme from the TLS proxy in production."""
+    from app.core.mail import OutboxEmail
+
+    user = make_user()
+    production = create_app(
+        "production", SQLALCHEMY_DATABASE_URI=database_url, SECRET_KEY=LONG_SECRET_KEY
+    )
+    # The proxy speaks plain HTTP to the portal from 127.0.0.1 and says who the client is.
+    client = production.test_client()
+    proxy = {
+        "X-Forwarded-For": "203.0.113.7",
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "portal.example",
+    }
+    local = {"REMOTE_ADDR": "127.0.0.1"}
+    upstream = "http://127.0.0.1:8000"
+    try:
+        page = client.get("/reset-password", base_url=upstream, headers=proxy, environ_base=local)
+        token = csrf_token_from(page.get_data(as_text=True))
+        response = client.post(
+            "/reset-password",
+            base_url=upstream,
+            headers={**proxy, "Referer": "https://portal.example/reset-password"},
+            environ_base=local,
+            data={"email": user.email, "csrf_token": token},
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    finally:
+        _dispose(production)
+    db.session.expire_all()
+    message = db.session.scalars(sa.select(OutboxEmail)).one()
+    assert "https://portal.example/reset-password/" in message.body_text
+    event = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "auth.password_reset_requested")
+    ).one()
+    assert event.ip_address == "203.0.113.7"
+
+
 def _dispose(application: Flask) -> None:
     with application.app_context():
         db.session.remove()
@@ -170,6 +218,7 @@ def _dispose(application: Flask) -> None:
 
 
 # CSRF -----------------------------------------------------------------------------------------
+
 
 def test_login_without_csrf_token_is_refused(client, make_user):
     """Refuse a sign-in POST without a CSRF token and sign nobody in."""
@@ -179,9 +228,14 @@ def test_login_without_csrf_token_is_refused(client, make_user):
     assert client.get("/").status_code == 302  # still signed out
     db.session.expire_all()
     assert user.last_login_at is None
-    assert db.session.scalar(
-        sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "auth.login")
-    ) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "auth.login")
+        )
+        == 0
+    )
 
 
 def test_login_with_a_forged_csrf_token_is_refused(client, make_user):

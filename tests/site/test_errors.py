@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -50,7 +51,7 @@ def failing_routes(app: Flask) -> Flask:
     return app
 
 
-def assert_error_page(response, code: int, language: str, *texts: str) -> str:  # noqa: ANN001
+def assert_error_page(response, code: int, language: str, *texts: str) -> str:
     """Check the status, that the page is the portal's HTML page, and that it shows `texts`."""
     assert response.status_code == code
     assert response.mimetype == "text/html"
@@ -64,6 +65,7 @@ def assert_error_page(response, code: int, language: str, *texts: str) -> str:  
 
 
 # 404 -------------------------------------------------------------------------------------------
+
 
 def test_not_found_page_in_english(client):
     """Show the English 404 page for an unknown address."""
@@ -80,6 +82,7 @@ def test_not_found_page_in_chinese(client):
 
 # 405 -------------------------------------------------------------------------------------------
 
+
 def test_method_not_allowed_names_the_allowed_methods(client):
     """Answer GET /logout with 405, an Allow header and the translated page."""
     response = client.get("/logout", headers=CHINESE)
@@ -90,6 +93,7 @@ def test_method_not_allowed_names_the_allowed_methods(client):
 
 
 # 413 -------------------------------------------------------------------------------------------
+
 
 def test_request_too_large(client):
     """Answer a request body over MAX_CONTENT_LENGTH with 413 and the translated page."""
@@ -109,10 +113,12 @@ def test_request_too_large_in_chinese(client):
 
 # 400 -------------------------------------------------------------------------------------------
 
+
 def test_csrf_failure_explains_the_expired_form(client):
     """Answer a form sent without a CSRF token with 400 and the 'form has expired' text."""
-    response = client.post("/login", data={"email": "a@example.org", "password": "x"},
-                           headers=ENGLISH)
+    response = client.post(
+        "/login", data={"email": "a@example.org", "password": "x"}, headers=ENGLISH
+    )
     assert_error_page(response, 400, "en", "This form has expired or was sent from elsewhere.")
 
 
@@ -124,6 +130,7 @@ def test_csrf_failure_in_chinese(client):
 
 
 # 429 -------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "app_config", [{"PROPAGATE_TEST_ERRORS": False, "RATELIMIT_ENABLED": True}]
@@ -148,12 +155,16 @@ def test_too_many_requests_page(client):
 
 # 500 -------------------------------------------------------------------------------------------
 
-def test_unexpected_error_shows_the_translated_500_page(failing_routes, client):
-    """Answer an unhandled exception with the translated 500 page, not a traceback."""
-    response = client.get("/test-only/crash", headers=CHINESE)
+
+def test_unexpected_error_shows_the_translated_500_page(failing_routes, client, caplog):
+    """Answer an unhandled exception with the translated 500 page, and log the traceback."""
+    with caplog.at_level(logging.ERROR):
+        response = client.get("/test-only/crash", headers=CHINESE)
     page = assert_error_page(response, 500, "zh", "服务器错误")
     assert "deliberate failure" not in page
     assert "Traceback" not in page
+    [record] = [r for r in caplog.records if r.exc_info and r.exc_info[0] is RuntimeError]
+    assert "/test-only/crash" in record.getMessage()
 
 
 def test_unexpected_error_page_in_english(failing_routes, client):
@@ -173,12 +184,16 @@ def test_failed_write_is_rolled_back(failing_routes, client, make_user, make_gro
     assert "Elena Garcia" in page
     db.session.expire_all()
     assert group.name_en == "Research and clinical studies"
-    assert db.session.scalar(
-        sa.select(sa.func.count()).select_from(User).where(User.email == user.email)
-    ) == 1
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(User).where(User.email == user.email)
+        )
+        == 1
+    )
 
 
 # 503 -------------------------------------------------------------------------------------------
+
 
 def test_service_unavailable_page(failing_routes, client):
     """Answer 503 with the translated page."""

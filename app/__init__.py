@@ -71,6 +71,10 @@ def register_extensions(app: Flask) -> None:
     database.configure(app)
     i18n.register_template_helpers(app)
 
+    from app.core import markdown
+
+    markdown.register(app)
+
     from app import permissions
 
     permissions.register_template_helpers(app)

@@ -111,6 +111,9 @@ class Config:
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 200 * 1024 * 1024)
 
     #: Shared by every demo account; printed by `flask demo load`. Not a secret.
+    #: How many proxies to trust for X-Forwarded-For/-Proto/-Host (0: none, serve directly).
+    PROXY_FIX_X_FOR = 0
+
     DEMO_PASSWORD = "ic2permed-demo-2020"  # noqa: S105
     PORTAL_PRODUCTION = False
 
@@ -145,6 +148,8 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    #: Production runs behind one TLS-terminating reverse proxy.
+    PROXY_FIX_X_FOR = _env_int("PROXY_FIX_X_FOR", 1)
     #: Commands that must never run against real data (the demo loader) check this.
     PORTAL_PRODUCTION = True
 

@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, INSECURE_DEFAULT_KEY, INSTANCE_DIR
 
@@ -20,6 +21,11 @@ def create_app(config: str | type | object | None = None, **overrides: Any) -> F
     app.config.from_object(config)
     app.config.update(overrides)
     _refuse_unsafe_production(app, config)
+    if app.config.get("PROXY_FIX_X_FOR"):
+        # Behind the reverse proxy: the client's address (throttling, audit) and https links.
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1, x_host=1
+        )
 
     register_extensions(app)
     register_blueprints(app)

@@ -90,10 +90,11 @@ def _build_message(row: OutboxEmail) -> EmailMessage:
     message["To"] = row.recipient
     message["Subject"] = row.subject
     message["Message-ID"] = make_msgid(domain="ic2permed.portal")
-    message["Content-Language"] = "zh-Hans" if row.locale == "zh" else row.locale
     message.set_content(row.body_text)
     if row.body_html:
         message.add_alternative(row.body_html, subtype="html")
+    # After set_content, which drops every Content-* header set before it.
+    message["Content-Language"] = "zh-Hans" if row.locale == "zh" else row.locale
     return message
 
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from app.auth.models import SiteRole, User
 from app.auth.services import create_user
@@ -190,10 +191,20 @@ def load_demo(password: str) -> None:
 
 
 def print_sign_ins(password: str) -> None:
+    """Print every active account with its site role and its roles in the groups."""
     click.echo(_("Demo sign-ins (password for all: %(password)s)", password=password))
-    rows = db.session.execute(sa.select(User.email, User.site_role).order_by(User.id)).all()
-    for email, role in rows:
-        click.echo(f"  {email:40} {role.label}")
+    users = db.session.scalars(
+        sa.select(User)
+        .where(User.is_active_account.is_(True))
+        .options(selectinload(User.memberships).selectinload(Membership.group))
+        .order_by(User.id)
+    ).all()
+    for user in users:
+        roles = ", ".join(
+            f"{m.group.code} {m.role.label}"
+            for m in sorted(user.memberships, key=lambda m: m.group.code)
+        )
+        click.echo(f"  {user.email:36} {user.site_role.label:14} {roles}")
 
 
 @demo_cli.command("load")

@@ -97,3 +97,21 @@ class ProfileForm(BaseForm):
         self.organisation_id.choices = organisation_choices()
         self.locale.choices = [("", _l("Follow my browser")), *LANGUAGE_NAMES.items()]
         self.timezone.choices = [(tz, tz.replace("_", " ")) for tz in all_timezones()]
+
+
+class EmailChangeForm(BaseForm):
+    """Ask for a new e-mail address; the field names differ from the password form's."""
+
+    new_email = EmailField(
+        _l("New e-mail address"),
+        validators=[
+            DataRequired(REQUIRED),
+            Email(_l("Enter a valid e-mail address.")),
+            Length(max=254),
+        ],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+    )
+    email_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(REQUIRED), Length(max=1024)]
+    )
+    submit = SubmitField(_l("Send the confirmation link"))

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import services
 from app.auth.forms import (
     ChangePasswordForm,
+    EmailChangeForm,
     LoginForm,
     NewPasswordForm,
     ProfileForm,
@@ -154,3 +166,88 @@ def change_password():
     return render_template(
         "auth/profile.html", form=ProfileForm(obj=current_user), password_form=form
     ), 400
+
+
+# E-mail change and personal data --------------------------------------------------------------
+
+
+@bp.context_processor
+def _profile_forms():
+    """Let the profile page build the e-mail change form when the view did not pass one."""
+    return {"email_change_form": lambda: EmailChangeForm(formdata=None)}
+
+
+# Limited: each request checks a password and e-mails an address the member typed.
+@bp.route("/profile/email", methods=["POST"])
+@limiter.limit("10 per hour")
+@login_required
+def request_email_change():
+    """E-mail a confirmation link to a new address, once the current password is right."""
+    form = EmailChangeForm()
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.email_password.data):
+            form.email_password.errors.append(_("The current password is not right."))
+        else:
+            try:
+                new_email = services.request_email_change(
+                    current_user,
+                    form.new_email.data,
+                    locale=current_user.locale or current_language(),
+                )
+            except services.EmailChangeRefused as exc:
+                form.new_email.errors.append(exc.message)
+            else:
+                flash(
+                    _(
+                        "A confirmation link is on its way to %(email)s. Your address changes "
+                        "when you open it.",
+                        email=new_email,
+                    ),
+                    "info",
+                )
+                return redirect(url_for("auth.profile"))
+    return render_template(
+        "auth/profile.html",
+        form=ProfileForm(formdata=None, obj=current_user),
+        password_form=ChangePasswordForm(formdata=None),
+        email_form=form,
+    )
+
+
+@bp.route("/profile/email/confirm/<token>")
+def confirm_email_change(token: str):
+    """Change the account's address from the link sent to the new one.
+
+    The signed token is the proof, so no session is needed: the link works signed out, and
+    signed in as someone else it changes the account the token names, never the signed-in one.
+    """
+    if len(token) > 1000:
+        abort(404)
+    change = services.email_change_from_token(token)
+    if change is None:
+        return render_template("auth/email_change_invalid.html"), 404
+    try:
+        services.confirm_email_change(change, locale=change.user.locale or current_language())
+    except services.EmailChangeRefused as exc:
+        return render_template("auth/email_change_invalid.html", message=exc.message), 409
+    flash(_("The account's e-mail address is now %(email)s.", email=change.new_email), "success")
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    if current_user.id == change.user.id:
+        return redirect(url_for("auth.profile"))
+    return redirect(url_for("dashboard.home"))
+
+
+@bp.route("/profile/data.json")
+@login_required
+def export_data():
+    """Download, as a JSON file, everything the portal holds about the signed-in member."""
+    data = services.export_personal_data(current_user)
+    return Response(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": 'attachment; filename="ic2permed-my-data.json"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -5,19 +5,25 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from app.auth import throttle
 from app.auth.models import SiteRole, User, new_session_token, normalise_email
 from app.auth.passwords import burn_dummy_verification, hash_password, verify_password
 from app.core import audit
+from app.core.audit import AuditEvent
 from app.core.database import utcnow
-from app.core.mail import enqueue, external_url
+from app.core.mail import OutboxEmail, enqueue, external_url
 from app.extensions import db
+from app.groups.models import Membership
+from app.invitations.models import Invitation, InvitationGroup
 
 
 class SignInOutcome(Enum):
@@ -233,3 +239,290 @@ def create_admin(email: str, password: str) -> User:
     user = create_user(email, password, name=email.split("@", 1)[0], site_role=SiteRole.ADMIN)
     db.session.commit()
     return user
+
+
+# E-mail change ------------------------------------------------------------------------------
+#
+# The member asks for the change from the profile (their password is checked there); a signed
+# link goes to the NEW address, and the address changes only when that link is opened. The
+# token names the account, the address it had when the change was asked for and the new
+# address: once the account's address is no longer the old one (the link was used, or another
+# change happened meanwhile) the token is dead. Opening the link needs no session: the token
+# is the proof, so it works signed out, and signed in as someone else it changes the account
+# it names, not the signed-in one. The old address is then told about the change.
+
+EMAIL_CHANGE_SALT = "email-change"
+#: How long the confirmation link works, in seconds; the EMAIL_CHANGE_MAX_AGE setting overrides.
+EMAIL_CHANGE_MAX_AGE = 48 * 60 * 60
+EMAIL_CHANGE_SUBJECT = _l("Confirm the new e-mail address of your IC2PerMed portal account")
+EMAIL_CHANGED_SUBJECT = _l("The e-mail address of your IC2PerMed portal account has changed")
+EMAIL_TAKEN = _l("Another account already uses this address.")
+EMAIL_UNCHANGED = _l("This is already the address of your account.")
+
+
+class EmailChangeRefused(Exception):
+    """The new address cannot be used; `message` says why, translated."""
+
+    def __init__(self, message: Any) -> None:
+        super().__init__(str(message))
+        self.message = str(message)
+
+
+@dataclass(frozen=True)
+class EmailChange:
+    """A change of address a valid link asks for."""
+
+    user: User
+    old_email: str
+    new_email: str
+
+
+def email_change_max_age() -> int:
+    return int(current_app.config.get("EMAIL_CHANGE_MAX_AGE", EMAIL_CHANGE_MAX_AGE))
+
+
+def _email_change_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=EMAIL_CHANGE_SALT)
+
+
+def make_email_change_token(user: User, new_email: str) -> str:
+    """Return a signed, expiring token for moving `user` from their address to `new_email`."""
+    return _email_change_serializer().dumps(
+        {"uid": user.id, "old": user.email, "new": normalise_email(new_email)}
+    )
+
+
+def email_change_from_token(token: str) -> EmailChange | None:
+    """Return the change a valid, unexpired, unused token asks for, else None."""
+    try:
+        data = _email_change_serializer().loads(token, max_age=email_change_max_age())
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(data, dict):
+        return None
+    uid, old, new = data.get("uid"), data.get("old"), data.get("new")
+    if not isinstance(uid, int) or not isinstance(old, str) or not isinstance(new, str):
+        return None
+    user = db.session.get(User, uid)
+    if user is None or not user.is_active_account or user.is_erased or user.email != old:
+        return None
+    return EmailChange(user=user, old_email=old, new_email=new)
+
+
+def _address_taken(email: str, user: User) -> bool:
+    other = find_user_by_email(email)
+    return other is not None and other.id != user.id
+
+
+def request_email_change(user: User, new_email: str, *, locale: str) -> str:
+    """E-mail a confirmation link to the new address (the caller checked the password).
+
+    Raise EmailChangeRefused for the account's own address or one another account uses.
+    Return the new address, normalised.
+    """
+    new_email = normalise_email(new_email)
+    if new_email == user.email:
+        raise EmailChangeRefused(EMAIL_UNCHANGED)
+    if _address_taken(new_email, user):
+        raise EmailChangeRefused(EMAIL_TAKEN)
+    enqueue(
+        new_email,
+        locale,
+        "email_change",
+        EMAIL_CHANGE_SUBJECT,
+        user=user,
+        new_email=new_email,
+        link=external_url(
+            "auth.confirm_email_change", token=make_email_change_token(user, new_email)
+        ),
+        hours=email_change_max_age() // 3600,
+    )
+    audit.record("auth.email_change_requested", actor=user, target=user, new_email=new_email)
+    db.session.commit()
+    return new_email
+
+
+def confirm_email_change(change: EmailChange, *, locale: str) -> None:
+    """Give the account its new address, tell the old address, and write the audit event.
+
+    Raise EmailChangeRefused if another account took the address since the link was sent.
+    """
+    user = change.user
+    if _address_taken(change.new_email, user):
+        raise EmailChangeRefused(EMAIL_TAKEN)
+    user.email = change.new_email
+    enqueue(
+        change.old_email,
+        locale,
+        "email_changed",
+        EMAIL_CHANGED_SUBJECT,
+        user=user,
+        old_email=change.old_email,
+        new_email=change.new_email,
+    )
+    audit.record(
+        "auth.email_changed",
+        actor=user,
+        target=user,
+        old_email=change.old_email,
+        new_email=change.new_email,
+    )
+    try:
+        db.session.commit()
+    except IntegrityError as exc:  # another account took the address at the same moment
+        db.session.rollback()
+        raise EmailChangeRefused(EMAIL_TAKEN) from exc
+
+
+# Personal data ------------------------------------------------------------------------------
+
+#: The account's columns a member gets in their export (never the password hash or the
+#: session token, which are secrets, not information about the person).
+EXPORTED_ACCOUNT_FIELDS = (
+    "id",
+    "email",
+    "name",
+    "name_zh",
+    "country",
+    "position",
+    "expertise",
+    "locale",
+    "timezone",
+    "site_role",
+    "is_active_account",
+    "created_at",
+    "last_login_at",
+    "password_changed_at",
+)
+
+
+def _plain(value: Any) -> Any:
+    """Return a value JSON can hold: times in ISO 8601 (UTC), enums as their value."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def _invitation_data(invitation: Invitation) -> dict[str, Any]:
+    return {
+        "email": invitation.email,
+        "site_role": _plain(invitation.site_role),
+        "state": _plain(invitation.state),
+        "created_at": _plain(invitation.created_at),
+        "sent_at": _plain(invitation.sent_at),
+        "expires_at": _plain(invitation.expires_at),
+        "accepted_at": _plain(invitation.accepted_at),
+        "revoked_at": _plain(invitation.revoked_at),
+        "groups": [
+            {"group": item.group.code, "role": _plain(item.role)} for item in invitation.groups
+        ],
+    }
+
+
+def personal_data(user: User) -> dict[str, Any]:
+    """Return everything the portal holds about `user`, as JSON-ready data.
+
+    The account (without secrets), its organisation, its group memberships, the invitations
+    the person sent and those sent to their address (or accepted by them), the audit events
+    they caused or that are about their account, and the e-mails sent to their address.
+    """
+    organisation = user.organisation
+    memberships = db.session.scalars(
+        sa.select(Membership)
+        .where(Membership.user_id == user.id)
+        .options(selectinload(Membership.group))
+        .order_by(Membership.created_at, Membership.id)
+    ).all()
+    invitation_loading = (
+        selectinload(Invitation.groups).selectinload(InvitationGroup.group),
+        selectinload(Invitation.invited_by),
+    )
+    sent = db.session.scalars(
+        sa.select(Invitation)
+        .where(Invitation.invited_by_id == user.id)
+        .options(*invitation_loading)
+        .order_by(Invitation.created_at, Invitation.id)
+    ).all()
+    received = db.session.scalars(
+        sa.select(Invitation)
+        .where(sa.or_(Invitation.email == user.email, Invitation.user_id == user.id))
+        .options(*invitation_loading)
+        .order_by(Invitation.created_at, Invitation.id)
+    ).all()
+    events = db.session.scalars(
+        sa.select(AuditEvent)
+        .where(
+            sa.or_(
+                AuditEvent.actor_id == user.id,
+                sa.and_(AuditEvent.object_type == "user", AuditEvent.object_id == str(user.id)),
+            )
+        )
+        .order_by(AuditEvent.occurred_at, AuditEvent.id)
+    ).all()
+    emails = db.session.scalars(
+        sa.select(OutboxEmail)
+        .where(OutboxEmail.recipient == user.email)
+        .order_by(OutboxEmail.created_at, OutboxEmail.id)
+    ).all()
+    return {
+        "exported_at": _plain(utcnow()),
+        "account": {field: _plain(getattr(user, field)) for field in EXPORTED_ACCOUNT_FIELDS},
+        "organisation": None
+        if organisation is None
+        else {
+            "id": organisation.id,
+            "name_en": organisation.name_en,
+            "name_zh": organisation.name_zh,
+            "country": organisation.country,
+            "kind": _plain(organisation.kind),
+        },
+        "memberships": [
+            {
+                "group": m.group.code,
+                "group_name_en": m.group.name_en,
+                "group_name_zh": m.group.name_zh,
+                "role": _plain(m.role),
+                "since": _plain(m.created_at),
+            }
+            for m in memberships
+        ],
+        "invitations_sent": [_invitation_data(i) for i in sent],
+        "invitations_received": [
+            {
+                **_invitation_data(i),
+                "invited_by": i.invited_by.display_name if i.invited_by else None,
+            }
+            for i in received
+        ],
+        "audit_events": [
+            {
+                "occurred_at": _plain(e.occurred_at),
+                "action": e.action,
+                "by_you": e.actor_id == user.id,
+                "object_type": e.object_type,
+                "object_id": e.object_id,
+                "ip_address": e.ip_address,
+                "details": e.details,
+            }
+            for e in events
+        ],
+        "emails": [
+            {
+                "recipient": m.recipient,
+                "subject": m.subject,
+                "created_at": _plain(m.created_at),
+                "sent_at": _plain(m.sent_at),
+            }
+            for m in emails
+        ],
+    }
+
+
+def export_personal_data(user: User) -> dict[str, Any]:
+    """Return the member's data (see `personal_data`) and write the audit event."""
+    data = personal_data(user)
+    audit.record("auth.data_exported", actor=user, target=user)
+    db.session.commit()
+    return data

@@ -1,9 +1,18 @@
-"""Health check and the language switch."""
+"""Health check, the language switch and the privacy notice."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, jsonify, redirect, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -40,3 +49,9 @@ def set_language_view():
             set_language(current_user, code)
     target = safe_next(request.form.get("next")) or url_for("dashboard.home")
     return redirect(target)
+
+
+@bp.route("/privacy")
+def privacy():
+    """Say, to anyone, what the portal stores about its members, why, where, and for how long."""
+    return render_template("site/privacy.html")

@@ -49,5 +49,6 @@ def test_matrix_fails_when_the_access_check_always_allows(app, world_and_clients
     """The matrix is only worth something if a permissive access check makes it fail."""
     world, clients = world_and_clients
     monkeypatch.setattr(permissions, "can", lambda *args, **kwargs: True)
-    mismatches = walk(app, world, clients)
+    # Only the rows that refuse someone can tell a permissive check from the real one.
+    mismatches = walk(app, world, clients, only=lambda row: {403, 404} & set(row.expected.values()))
     assert any("as other_member" in m for m in mismatches), mismatches

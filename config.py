@@ -110,6 +110,13 @@ class Config:
 
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 200 * 1024 * 1024)
 
+    # Document storage (see app/core/storage.py).
+    STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")
+    #: Folder of the local backend; default: storage/ in the instance folder.
+    STORAGE_PATH = os.environ.get("STORAGE_PATH") or None
+    #: Trashed documents older than this are purged by `flask documents purge-trash`.
+    DOCUMENTS_TRASH_RETENTION_DAYS = _env_int("DOCUMENTS_TRASH_RETENTION_DAYS", 30)
+
     #: Shared by every demo account; printed by `flask demo load`. Not a secret.
     #: How many proxies to trust for X-Forwarded-For/-Proto/-Host (0: none, serve directly).
     PROXY_FIX_X_FOR = 0

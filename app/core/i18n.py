@@ -12,6 +12,7 @@ import os
 import zoneinfo
 from datetime import datetime
 from functools import cache
+from urllib.parse import urlsplit
 
 from babel import Locale
 from flask import Flask, current_app, has_request_context, request, session
@@ -122,7 +123,21 @@ def register_template_helpers(app: Flask) -> None:
     def format_when(value: datetime | None, fmt: str = "medium") -> str:
         return format_datetime(value, fmt) if value is not None else ""
 
+    def page_to_return_to() -> str:
+        """Return the local address to come back to after switching language.
+
+        A page re-rendered after a POST (a form with errors) has no GET address of its own:
+        come back to the page the form was on, when the browser says which one it was.
+        """
+        if request.method == "GET":
+            return request.full_path.rstrip("?")
+        referrer = urlsplit(request.referrer or "")
+        if referrer.netloc == request.host and referrer.path.startswith("/"):
+            return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+        return request.path
+
     app.jinja_env.globals.update(
+        page_to_return_to=page_to_return_to,
         format_datetime=format_when,
         format_date=format_date,
         country_name=country_name,

@@ -8,12 +8,18 @@ every group the invitation names (archived groups excepted).
 
 from __future__ import annotations
 
+import base64
+import binascii
+import csv
 import hashlib
+import io
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -23,6 +29,8 @@ from app.auth.models import SiteRole, User, normalise_email
 from app.auth.services import AccountExists, create_user, find_user_by_email
 from app.core import audit
 from app.core.database import utcnow
+from app.core.forms import has_forbidden_characters
+from app.core.i18n import LANGUAGE_NAMES
 from app.core.mail import enqueue, external_url
 from app.extensions import db
 from app.groups.models import GroupRole, Membership, WorkingGroup
@@ -213,3 +221,302 @@ def accept(
         db.session.rollback()
         raise InvitationError(_("This invitation has already been accepted.")) from exc
     return user
+
+
+# Bulk invitation from a CSV file -----------------------------------------------------------
+
+#: The columns of an invitation file, in the order the template shows them.
+IMPORT_COLUMNS = ("email", "name", "name_zh", "organisation", "language", "groups")
+#: The largest file accepted. The preview sends the file back base64-encoded in a form field,
+#: and a form field may hold at most Flask's MAX_FORM_MEMORY_SIZE (500 000 bytes by default).
+MAX_IMPORT_BYTES = 256 * 1024
+MAX_IMPORT_ROWS = 500
+#: The longest value each column may hold (the width of the column it is stored in).
+IMPORT_MAX_LENGTHS = {
+    "email": 254,
+    "name": 120,
+    "name_zh": 120,
+    "organisation": 200,
+    "language": 8,
+    "groups": 1000,
+}
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read; `message` says why, translated."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class ImportRow:
+    """One line of an invitation file, what it resolves to, and what is wrong with it."""
+
+    line: int
+    email: str
+    name: str | None
+    name_zh: str | None
+    organisation_text: str
+    language_text: str
+    groups_text: str
+    organisation: Organisation | None = None
+    locale: str = "en"
+    groups: list[tuple[WorkingGroup, GroupRole]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    #: True when a pending invitation of this address is resent (its groups merged).
+    updates_pending: bool = False
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+
+def decode_invitation_file(data: bytes) -> str:
+    """Return the text of an uploaded file: UTF-8, with or without a byte-order mark."""
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ImportFileError(
+            _(
+                "The file is larger than %(size)d KB. Split it into smaller files.",
+                size=MAX_IMPORT_BYTES // 1024,
+            )
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            _("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.")
+        ) from exc
+
+
+def encode_payload(data: bytes) -> str:
+    """Return the file as text to carry in the preview's form, until it is confirmed."""
+    return base64.urlsafe_b64encode(data).decode("ascii")  # nothing to percent-encode
+
+
+def decode_payload(payload: str | None) -> bytes:
+    """Return the file the preview carried; raise ImportFileError if it is missing or broken."""
+    try:
+        data = base64.b64decode(payload or "", altchars=b"-_", validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ImportFileError(_("Upload the file again.")) from exc
+    if not data:
+        raise ImportFileError(_("Upload the file again."))
+    return data
+
+
+def _read_rows(text: str) -> list[tuple[int, dict[str | None, object]]]:
+    """Split the text into (line number, cells by column) pairs, checking the header."""
+    reader = csv.DictReader(io.StringIO(text, newline=""), restkey=None, restval="")
+    try:
+        header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
+        missing = [column for column in IMPORT_COLUMNS if column not in header]
+        if missing:
+            raise ImportFileError(
+                _(
+                    "The first row must name the columns: %(columns)s.",
+                    columns=",".join(IMPORT_COLUMNS),
+                )
+            )
+        reader.fieldnames = header
+        rows = []
+        for cells in reader:
+            if not any(cells.values()):
+                continue  # a line of empty cells, as spreadsheets write at the end
+            if len(rows) == MAX_IMPORT_ROWS:
+                raise ImportFileError(
+                    _(
+                        "The file has more than %(max)d rows. Split it into smaller files.",
+                        max=MAX_IMPORT_ROWS,
+                    )
+                )
+            rows.append((reader.line_num, cells))
+    except csv.Error as exc:
+        raise ImportFileError(_("The file could not be read as CSV.")) from exc
+    if not rows:
+        raise ImportFileError(_("The file has no rows to import."))
+    return rows
+
+
+def _cell(cells: dict[str | None, object], column: str) -> str:
+    value = cells.get(column)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _check_cells(row: ImportRow, cells: dict[str | None, object]) -> bool:
+    """Record control characters, overlong values and extra cells; return True if clean."""
+    if cells.get(None):
+        row.errors.append(_("This row has more cells than the first row has columns."))
+    for column in IMPORT_COLUMNS:
+        value = _cell(cells, column)
+        if has_forbidden_characters(value):
+            row.errors.append(
+                _("The column %(column)s contains characters that are not allowed.", column=column)
+            )
+        elif len(value) > IMPORT_MAX_LENGTHS[column]:
+            row.errors.append(
+                _(
+                    "The column %(column)s is too long (at most %(max)d characters).",
+                    column=column,
+                    max=IMPORT_MAX_LENGTHS[column],
+                )
+            )
+    return row.is_valid
+
+
+def _check_email(row: ImportRow, first_line: dict[str, int]) -> None:
+    if not row.email:
+        row.errors.append(_("The e-mail address is missing."))
+        return
+    try:
+        validate_email(row.email, check_deliverability=False)
+    except EmailNotValidError:
+        row.errors.append(_("“%(email)s” is not a valid e-mail address.", email=row.email))
+        return
+    row.email = normalise_email(row.email)
+    if row.email in first_line:
+        row.errors.append(
+            _(
+                "This address is already on line %(line)d of the file.",
+                line=first_line[row.email],
+            )
+        )
+    else:
+        first_line[row.email] = row.line
+
+
+def _organisation_index() -> dict[str, Organisation]:
+    """Return every organisation by its English and its Chinese name, case-folded."""
+    index: dict[str, Organisation] = {}
+    for organisation in db.session.scalars(sa.select(Organisation)):
+        for name in (organisation.name_en, organisation.name_zh):
+            if name:
+                index.setdefault(name.strip().casefold(), organisation)
+    return index
+
+
+def _check_groups(row: ImportRow, groups_by_code: dict[str, WorkingGroup]) -> None:
+    """Resolve "WG1:lead;WG3:member" into (group, role) pairs, recording what is wrong."""
+    seen: set[int] = set()
+    for part in row.groups_text.split(";"):
+        if not part.strip():
+            continue
+        code, _sep, role_text = (piece.strip() for piece in part.partition(":"))
+        group = groups_by_code.get(code.casefold())
+        if group is None:
+            row.errors.append(_("Unknown working group “%(code)s”.", code=code))
+            continue
+        try:
+            role = GroupRole(role_text.lower())
+        except ValueError:
+            row.errors.append(
+                _(
+                    "Unknown role “%(role)s” in %(code)s: use lead, member or observer.",
+                    role=role_text,
+                    code=group.code,
+                )
+            )
+            continue
+        if group.id in seen:
+            row.errors.append(_("%(code)s is named more than once.", code=group.code))
+            continue
+        seen.add(group.id)
+        row.groups.append((group, role))
+
+
+def parse_invitation_file(data: bytes) -> list[ImportRow]:
+    """Read an invitation file and check every row; raise ImportFileError for a bad file.
+
+    Columns: email, name, name_zh, organisation (its English or Chinese name), language
+    (en or zh; empty means en) and groups ("WG1:lead;WG3:member"). Nothing is written.
+    """
+    rows: list[ImportRow] = []
+    first_line: dict[str, int] = {}
+    groups_by_code = {
+        group.code.casefold(): group
+        for group in db.session.scalars(
+            sa.select(WorkingGroup).where(WorkingGroup.is_archived.is_(False))
+        )
+    }
+    organisations = _organisation_index()
+    for line, cells in _read_rows(decode_invitation_file(data)):
+        row = ImportRow(
+            line=line,
+            email=_cell(cells, "email"),
+            name=_cell(cells, "name") or None,
+            name_zh=_cell(cells, "name_zh") or None,
+            organisation_text=_cell(cells, "organisation"),
+            language_text=_cell(cells, "language"),
+            groups_text=_cell(cells, "groups"),
+        )
+        rows.append(row)
+        if not _check_cells(row, cells):
+            continue
+        _check_email(row, first_line)
+        if row.organisation_text:
+            row.organisation = organisations.get(row.organisation_text.casefold())
+            if row.organisation is None:
+                row.errors.append(_("Unknown organisation “%(name)s”.", name=row.organisation_text))
+        language = row.language_text.lower() or "en"
+        if language in LANGUAGE_NAMES:
+            row.locale = language
+        else:
+            row.errors.append(
+                _("Unknown language “%(value)s”: use en or zh.", value=row.language_text)
+            )
+        _check_groups(row, groups_by_code)
+    _check_existing(rows, first_line)
+    return rows
+
+
+def _check_existing(rows: list[ImportRow], first_line: dict[str, int]) -> None:
+    """Mark rows whose address has an account, and rows that update a pending invitation."""
+    if not first_line:
+        return
+    emails = list(first_line)
+    taken = set(db.session.scalars(sa.select(User.email).where(User.email.in_(emails))))
+    pending = set(
+        db.session.scalars(
+            sa.select(Invitation.email).where(
+                Invitation.email.in_(emails),
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > utcnow(),
+            )
+        )
+    )
+    for row in rows:
+        if row.email in taken and first_line.get(row.email) == row.line:
+            row.errors.append(_("An account with this address already exists."))
+        row.updates_pending = row.email in pending
+
+
+def invite_many(rows: list[ImportRow], *, inviter: User) -> list[Invitation]:
+    """Send every row's invitation in one transaction: all of them, or none.
+
+    Raises ValueError if a row is not valid, and re-raises whatever made an invitation fail
+    after rolling everything back.
+    """
+    if not rows or not all(row.is_valid for row in rows):
+        raise ValueError("only a file whose every row is valid can be imported")
+    try:
+        invitations = [
+            invite(
+                row.email,
+                inviter=inviter,
+                locale=row.locale,
+                groups=row.groups,
+                name=row.name,
+                name_zh=row.name_zh,
+                organisation=row.organisation,
+                commit=False,
+            )
+            for row in rows
+        ]
+        audit.record("invitation.imported", actor=inviter, count=len(invitations))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return invitations

@@ -76,3 +76,11 @@ def test_removed_member_loses_access_at_the_next_request(
     db.session.delete(membership)
     db.session.commit()
     assert client.get(f"/groups/{group.slug}/").status_code == 404
+
+
+def test_a_malformed_group_address_is_not_found(client, make_user, login_as):
+    """A NUL or an overlong slug in the address answers 404, never a database error."""
+    login_as(make_user(site_role=SiteRole.ADMIN))
+    assert client.get("/groups/a%00b/").status_code == 404
+    assert client.get(f"/groups/{'x' * 500}/").status_code == 404
+    assert client.get("/groups/a%00b/members/candidates?q=a").status_code == 404

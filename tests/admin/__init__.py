@@ -1,0 +1,1 @@
+"""Account management and the audit log."""

@@ -1,0 +1,1 @@
+"""Invitations: the services and the acceptance page."""

@@ -6,8 +6,10 @@ January 2020, 48 months). Every account shares the demo password printed by the 
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import sys
-from datetime import date
+from datetime import date, timedelta
 
 import click
 import sqlalchemy as sa
@@ -18,9 +20,14 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.models import SiteRole, User
 from app.auth.services import create_user
+from app.core.database import utcnow
 from app.core.project import Project
+from app.deliverables.demo import load_demo as load_deliverables
+from app.documents.demo import load_demo as load_documents
 from app.extensions import db
 from app.groups.models import GroupRole, Membership, WorkingGroup
+from app.invitations.models import Invitation, InvitationGroup
+from app.meetings.demo import load_demo as load_meetings
 from app.organisations.models import Organisation, OrganisationKind
 
 demo_cli = AppGroup("demo", help="Demo content for trying the portal.")
@@ -153,16 +160,15 @@ def demo_is_loaded() -> bool:
 
 def load_demo(password: str) -> None:
     """Fill an empty database with the demo consortium, in one transaction."""
-    db.session.add(
-        Project(
-            name="IC2PerMed",
-            title_en="Integrating China in the International Consortium for Personalised Medicine",
-            title_zh="将中国纳入个性化医学国际联盟",
-            grant_number="874694",
-            start_on=date(2020, 1, 1),
-            duration_months=48,
-        )
+    project = Project(
+        name="IC2PerMed",
+        title_en="Integrating China in the International Consortium for Personalised Medicine",
+        title_zh="将中国纳入个性化医学国际联盟",
+        grant_number="874694",
+        start_on=date(2020, 1, 1),
+        duration_months=48,
     )
+    db.session.add(project)
     groups = {spec["code"]: WorkingGroup(**spec) for spec in GROUPS}
     db.session.add_all(groups.values())
     organisations = {
@@ -170,6 +176,7 @@ def load_demo(password: str) -> None:
         for key, (en, zh, country, kind) in ORGANISATIONS.items()
     }
     db.session.add_all(organisations.values())
+    users_by_email = {}
     for row in PEOPLE:
         email, name, name_zh, org, country, position, expertise, zone, role, locale, roles = row
         user = create_user(
@@ -185,9 +192,55 @@ def load_demo(password: str) -> None:
             timezone=zone,
             locale=locale,
         )
+        users_by_email[email] = user
         for code, group_role in roles.items():
             db.session.add(Membership(user=user, group=groups[code], role=group_role))
+    db.session.flush()
+    _add_pending_invitations(groups, organisations, users_by_email)
+    load_documents(project, groups, users_by_email)
+    load_meetings(project, groups, users_by_email)
+    load_deliverables(project, groups, users_by_email)
     db.session.commit()
+
+
+def _add_pending_invitations(groups, organisations, users_by_email) -> None:
+    """Two invitations still waiting (their links were never sent: an admin can resend them)."""
+    now = utcnow()
+    for email, name, name_zh, org, locale, code, role, inviter in (
+        (
+            "sun.hao@ic2permed.example",
+            "Sun Hao",
+            "孙浩",
+            "beijing-cancer",
+            "zh",
+            "WG3",
+            GroupRole.MEMBER,
+            "zhao.min@ic2permed.example",
+        ),
+        (
+            "ingrid.larsen@ic2permed.example",
+            "Ingrid Larsen",
+            None,
+            "copenhagen-diagnostics",
+            "en",
+            "WG2",
+            GroupRole.OBSERVER,
+            "lars.jensen@ic2permed.example",
+        ),
+    ):
+        invitation = Invitation(
+            email=email,
+            token_hash=hashlib.sha256(secrets.token_bytes(32)).hexdigest(),
+            locale=locale,
+            name=name,
+            name_zh=name_zh,
+            organisation=organisations[org],
+            invited_by=users_by_email[inviter],
+            sent_at=now - timedelta(days=2),
+            expires_at=now + timedelta(days=5),
+        )
+        invitation.groups.append(InvitationGroup(group=groups[code], role=role))
+        db.session.add(invitation)
 
 
 def print_sign_ins(password: str) -> None:

@@ -133,3 +133,23 @@ def test_demo_people_sign_in_through_the_form(app, runner, site_role):
     home = client.get("/")
     assert home.status_code == 200
     assert user.name in home.get_data(as_text=True)
+
+
+def test_load_adds_every_domains_content(app, runner):
+    """Organisations, pending invitations, documents, meetings and deliverables all arrive."""
+    from app.deliverables.models import Deliverable, DeliverableStatus
+    from app.documents.models import Document
+    from app.invitations.models import Invitation, InvitationState
+    from app.meetings.models import Meeting
+    from app.organisations.models import Organisation
+
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    count = lambda model: db.session.scalar(sa.select(sa.func.count()).select_from(model))  # noqa: E731
+    assert count(Organisation) >= 10
+    invitations = db.session.scalars(sa.select(Invitation)).all()
+    assert len(invitations) == 2
+    assert all(i.state is InvitationState.PENDING and i.groups for i in invitations)
+    assert count(Document) > 0
+    assert count(Meeting) > 0
+    statuses = set(db.session.scalars(sa.select(Deliverable.status)))
+    assert {DeliverableStatus.APPROVED, DeliverableStatus.RETURNED} <= statuses

@@ -1,0 +1,859 @@
+"""The document library's use cases: reading it, uploading, versions, moving, trash, purge.
+
+Every function that changes something writes its audit event and commits once. A file and
+its database row appear together or not at all: the file is stored under a new key first,
+the row is committed next, and if the commit fails the stored file is deleted again (a crash
+in between leaves at worst a file without a row, which `flask storage check` finds). Purging
+goes the other way round: rows first, then files.
+
+Other domains link to document versions (a deliverable's submitted document, a meeting's
+papers): they look versions up with `get_version_for_group`, and they stop a version from
+being purged by registering a check with `register_version_protection`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import BinaryIO
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import get_timezone
+from flask_babel import gettext as _
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased, selectinload
+
+from app.auth.models import User
+from app.core import audit
+from app.core.database import utcnow
+from app.core.storage import StoredFile, get_storage
+from app.documents.files import (
+    CONTENT_TYPES_OF_KIND,
+    FileRejected,
+    clean_filename,
+    identify,
+)
+from app.documents.models import Document, DocumentVersion, Folder, Visibility
+from app.extensions import db
+from app.groups.models import WorkingGroup
+
+log = logging.getLogger(__name__)
+
+#: Limits of what a member types.
+MAX_TITLE_LENGTH = 300
+MAX_DESCRIPTION_LENGTH = 5000
+MAX_COMMENT_LENGTH = 500
+MAX_FOLDER_NAME_LENGTH = 200
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 40
+#: Folders nest at most this deep (breadcrumbs stay readable).
+MAX_FOLDER_DEPTH = 8
+#: How long a document stays in the trash before `flask documents purge-trash` removes it.
+DEFAULT_TRASH_RETENTION_DAYS = 30
+
+#: Commas of both widths, the Chinese enumeration comma and semicolons separate tags.
+TAG_SEPARATORS = re.compile(r"[,，、;；]")
+WHITESPACE = re.compile(r"\s+")
+
+#: The largest id an integer column holds: a bigger number in an address is no id at all.
+MAX_ID = 2**31 - 1
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, int) and 0 < value <= MAX_ID
+
+
+class DocumentError(Exception):
+    """A change to the library is refused; `message` says why, translated."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        #: The form field the message belongs to, or None for the form as a whole.
+        self.field = field
+
+
+# Protected versions ---------------------------------------------------------------------------
+
+#: Checks other domains register: each says whether a version must never be purged.
+_version_protections: list[Callable[[DocumentVersion], bool]] = []
+
+
+def register_version_protection(check: Callable[[DocumentVersion], bool]) -> None:
+    """Add a check that protects versions from purging (e.g. "submitted for a deliverable").
+
+    Registering the same check twice has no further effect, so an application factory may
+    call this every time it builds an application.
+    """
+    if check not in _version_protections:
+        _version_protections.append(check)
+
+
+def is_version_protected(version: DocumentVersion) -> bool:
+    """Return True if some domain needs this version kept: it is then never purged."""
+    return any(check(version) for check in _version_protections)
+
+
+def is_document_protected(document: Document) -> bool:
+    """Return True if any version of the document is protected."""
+    return any(is_version_protected(version) for version in document.versions)
+
+
+# Small helpers --------------------------------------------------------------------------------
+
+
+def clean_text(value: str | None) -> str:
+    """Return the text NFC-normalised and trimmed."""
+    return unicodedata.normalize("NFC", value or "").strip()
+
+
+def parse_tags(text: str | Iterable[str] | None) -> list[str]:
+    """Return the tags in `text` ("minutes, 2021；会议"): trimmed, NFC, without repeats.
+
+    Raises DocumentError when there are too many or one is too long.
+    """
+    if text is None:
+        return []
+    parts = TAG_SEPARATORS.split(text) if isinstance(text, str) else list(text)
+    tags: list[str] = []
+    seen: set[str] = set()
+    for part in parts:
+        tag = WHITESPACE.sub(" ", clean_text(part))
+        if not tag or tag.casefold() in seen:
+            continue
+        if len(tag) > MAX_TAG_LENGTH:
+            raise DocumentError(
+                _("A tag has at most %(max)d characters.", max=MAX_TAG_LENGTH), "tags"
+            )
+        seen.add(tag.casefold())
+        tags.append(tag)
+    if len(tags) > MAX_TAGS:
+        raise DocumentError(_("A document has at most %(max)d tags.", max=MAX_TAGS), "tags")
+    return tags
+
+
+def tags_value(tags: Sequence[str]) -> str:
+    """Return the stored form of a list of tags (",a,b," or "")."""
+    return f",{','.join(tags)}," if tags else ""
+
+
+def escape_like(text: str) -> str:
+    """Escape LIKE's wildcards so that the text is matched literally (escape character \\)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _title_from(filename: str) -> str:
+    stem = os.path.splitext(filename)[0].strip()
+    return (stem or filename)[:MAX_TITLE_LENGTH]
+
+
+def _check_description(description: str) -> str:
+    if len(description) > MAX_DESCRIPTION_LENGTH:
+        raise DocumentError(
+            _("A description has at most %(max)d characters.", max=MAX_DESCRIPTION_LENGTH),
+            "description",
+        )
+    return description
+
+
+def _check_title(title: str) -> str:
+    if not title:
+        raise DocumentError(_("Give the document a title."), "title")
+    if len(title) > MAX_TITLE_LENGTH:
+        raise DocumentError(
+            _("A title has at most %(max)d characters.", max=MAX_TITLE_LENGTH), "title"
+        )
+    return title
+
+
+# Reading --------------------------------------------------------------------------------------
+
+
+def get_document(group_slug: str, document_id: int) -> Document | None:
+    """Return the document with this id if it belongs to the group at this address."""
+    if not _is_id(document_id):
+        return None
+    query = (
+        sa.select(Document)
+        .join(Document.group)
+        .where(Document.id == document_id, WorkingGroup.slug == group_slug)
+        .options(
+            selectinload(Document.versions).selectinload(DocumentVersion.uploaded_by),
+            selectinload(Document.folder),
+        )
+    )
+    return db.session.scalars(query).first()
+
+
+def get_version(document: Document, version_id: int) -> DocumentVersion | None:
+    """Return one of the document's versions by id (None for another document's)."""
+    for version in document.versions:
+        if version.id == version_id:
+            return version
+    return None
+
+
+def get_version_for_group(
+    group: WorkingGroup, version_id: int, *, include_trashed: bool = False
+) -> DocumentVersion | None:
+    """Return the version with this id if its document belongs to `group`, else None.
+
+    This is how other domains (deliverables, meetings) address a document version. A version
+    whose document is in the trash is left out unless `include_trashed`.
+    """
+    if not _is_id(version_id):
+        return None
+    query = (
+        sa.select(DocumentVersion)
+        .join(DocumentVersion.document)
+        .where(DocumentVersion.id == version_id, Document.group_id == group.id)
+        .options(selectinload(DocumentVersion.document))
+    )
+    if not include_trashed:
+        query = query.where(Document.trashed_at.is_(None))
+    return db.session.scalars(query).first()
+
+
+def get_folder(group: WorkingGroup, folder_id: int | None) -> Folder | None:
+    """Return the group's folder with this id, or None (also for another group's folder)."""
+    if not _is_id(folder_id):
+        return None
+    folder = db.session.get(Folder, folder_id)
+    if folder is None or folder.group_id != group.id:
+        return None
+    return folder
+
+
+def folders_of(group: WorkingGroup) -> list[Folder]:
+    """Return every folder of the group's library, in one query."""
+    query = sa.select(Folder).where(Folder.group_id == group.id).order_by(Folder.name, Folder.id)
+    return list(db.session.scalars(query))
+
+
+def folder_path(folder: Folder | None, folders: Sequence[Folder] | None = None) -> list[Folder]:
+    """Return the folders from the top of the library down to `folder` (breadcrumbs)."""
+    if folder is None:
+        return []
+    by_id = {f.id: f for f in folders or folders_of(folder.group)}
+    path = [folder]
+    while path[0].parent_id is not None and len(path) <= MAX_FOLDER_DEPTH:
+        parent = by_id.get(path[0].parent_id)
+        if parent is None:
+            break
+        path.insert(0, parent)
+    return path
+
+
+def subfolders(folders: Sequence[Folder], parent: Folder | None) -> list[Folder]:
+    """Return the folders directly inside `parent` (None: the top), by name."""
+    parent_id = parent.id if parent else None
+    children = [f for f in folders if f.parent_id == parent_id]
+    return sorted(children, key=lambda f: f.name.casefold())
+
+
+def folder_choices(folders: Sequence[Folder]) -> list[tuple[int, str]]:
+    """Return (id, "Parent / Child") pairs of every folder, ordered as a tree."""
+    choices: list[tuple[int, str]] = []
+
+    def walk(parent: Folder | None, prefix: str) -> None:
+        for child in subfolders(folders, parent):
+            label = f"{prefix}{child.name}"
+            choices.append((child.id, label))
+            walk(child, f"{label} / ")
+
+    walk(None, "")
+    return choices
+
+
+@dataclass
+class LibraryFilters:
+    """What the reader asked the list for. An empty filter lists the current folder."""
+
+    q: str = ""
+    kind: str = ""
+    uploader_id: int | None = None
+    tag: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    sort: str = "name"
+    descending: bool = False
+
+    @property
+    def searching(self) -> bool:
+        """True when the reader searches or filters: the whole library is then listed."""
+        return bool(
+            self.q or self.kind or self.uploader_id or self.tag or self.date_from or self.date_to
+        )
+
+
+def _day_start_utc(day: date) -> datetime:
+    """Return the first instant of `day` in the reader's time zone."""
+    return datetime.combine(day, time.min, tzinfo=get_timezone())
+
+
+def _filtered_query(filters: LibraryFilters) -> sa.Select:
+    """Return a query of documents joined to their current version, filtered and sorted."""
+    current = aliased(DocumentVersion, name="current_version")
+    uploader = aliased(User, name="uploader")
+    newest = (
+        sa.select(sa.func.max(DocumentVersion.number))
+        .where(DocumentVersion.document_id == current.document_id)
+        .scalar_subquery()
+    )
+    query = (
+        sa.select(Document)
+        .join(current, sa.and_(current.document_id == Document.id, current.number == newest))
+        .outerjoin(uploader, uploader.id == current.uploaded_by_id)
+    )
+    for term in filters.q.split():
+        pattern = f"%{escape_like(term)}%"
+        in_file_names = (
+            sa.select(DocumentVersion.id)
+            .where(
+                DocumentVersion.document_id == Document.id,
+                DocumentVersion.filename.ilike(pattern, escape="\\"),
+            )
+            .exists()
+        )
+        query = query.where(
+            sa.or_(
+                Document.title.ilike(pattern, escape="\\"),
+                Document.description.ilike(pattern, escape="\\"),
+                Document.tags.ilike(pattern, escape="\\"),
+                in_file_names,
+            )
+        )
+    if filters.kind in CONTENT_TYPES_OF_KIND:
+        query = query.where(current.content_type.in_(sorted(CONTENT_TYPES_OF_KIND[filters.kind])))
+    if filters.uploader_id:
+        query = query.where(current.uploaded_by_id == filters.uploader_id)
+    if filters.tag:
+        tag = clean_text(filters.tag)
+        query = query.where(Document.tags.ilike(f"%,{escape_like(tag)},%", escape="\\"))
+    if filters.date_from:
+        query = query.where(current.uploaded_at >= _day_start_utc(filters.date_from))
+    if filters.date_to:
+        query = query.where(current.uploaded_at < _day_start_utc(filters.date_to + timedelta(1)))
+    order = {
+        "name": sa.func.lower(Document.title),
+        "type": current.content_type,
+        "uploader": sa.func.lower(uploader.name),
+        "date": current.uploaded_at,
+        "size": current.size,
+    }.get(filters.sort, sa.func.lower(Document.title))
+    if filters.descending:
+        return query.order_by(order.desc(), Document.id.desc())
+    return query.order_by(order.asc(), Document.id)
+
+
+def _list_options(query: sa.Select) -> sa.Select:
+    return query.options(
+        selectinload(Document.versions).selectinload(DocumentVersion.uploaded_by),
+        selectinload(Document.folder),
+        selectinload(Document.group),
+    )
+
+
+def library_page(
+    group: WorkingGroup,
+    folder: Folder | None,
+    filters: LibraryFilters,
+    *,
+    page: int = 1,
+    per_page: int = 25,
+) -> Pagination:
+    """Return one page of the group's documents that are not in the trash.
+
+    Without a search or filter, the documents of `folder` (None: the top of the library);
+    with one, matching documents from the whole library.
+    """
+    query = _filtered_query(filters).where(
+        Document.group_id == group.id, Document.trashed_at.is_(None)
+    )
+    if not filters.searching:
+        if folder is None:
+            query = query.where(Document.folder_id.is_(None))
+        else:
+            query = query.where(Document.folder_id == folder.id)
+    return db.paginate(_list_options(query), page=page, per_page=per_page, error_out=False)
+
+
+def consortium_page(filters: LibraryFilters, *, page: int = 1, per_page: int = 25) -> Pagination:
+    """Return one page of the documents every group shares with all consortium members."""
+    query = _filtered_query(filters).where(
+        Document.visibility == Visibility.CONSORTIUM, Document.trashed_at.is_(None)
+    )
+    return db.paginate(_list_options(query), page=page, per_page=per_page, error_out=False)
+
+
+def trash_page(group: WorkingGroup, *, page: int = 1, per_page: int = 25) -> Pagination:
+    """Return one page of the group's trash, most recently trashed first."""
+    query = (
+        sa.select(Document)
+        .where(Document.group_id == group.id, Document.trashed_at.is_not(None))
+        .order_by(Document.trashed_at.desc(), Document.id.desc())
+        .options(selectinload(Document.trashed_by))
+    )
+    return db.paginate(_list_options(query), page=page, per_page=per_page, error_out=False)
+
+
+def uploaders_of(group: WorkingGroup | None = None) -> list[User]:
+    """Return the people who uploaded to the group's library (None: to consortium documents)."""
+    uploaded = sa.select(DocumentVersion.uploaded_by_id).join(DocumentVersion.document)
+    if group is not None:
+        uploaded = uploaded.where(Document.group_id == group.id)
+    else:
+        uploaded = uploaded.where(Document.visibility == Visibility.CONSORTIUM)
+    query = sa.select(User).where(User.id.in_(uploaded)).order_by(sa.func.lower(User.name))
+    return list(db.session.scalars(query))
+
+
+# Uploading ------------------------------------------------------------------------------------
+
+
+@dataclass
+class IncomingFile:
+    """A file as it arrived: a seekable binary stream and the name the browser gave."""
+
+    stream: BinaryIO
+    filename: str | None
+
+
+@dataclass
+class _Checked:
+    incoming: IncomingFile
+    filename: str
+    content_type: str
+    stored: StoredFile | None = field(default=None)
+
+
+def _check_files(files: Sequence[IncomingFile]) -> list[_Checked]:
+    checked = []
+    for incoming in files:
+        name = clean_filename(incoming.filename)
+        try:
+            file_type = identify(incoming.stream, name)
+        except FileRejected as exc:
+            raise DocumentError(exc.message, "files") from exc
+        checked.append(_Checked(incoming, name, file_type.content_type))
+    return checked
+
+
+def _store_and_commit(checked: list[_Checked], add_rows: Callable[[], object]) -> None:
+    """Store each file, let `add_rows` add the rows, commit; undo the files if anything fails."""
+    storage = get_storage()
+    try:
+        for item in checked:
+            item.incoming.stream.seek(0)
+            item.stored = storage.save(item.incoming.stream)
+        add_rows()
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        for item in checked:
+            if item.stored is not None:
+                try:
+                    storage.delete(item.stored.key)
+                except OSError:  # `flask storage check --clean` removes it later
+                    log.exception("could not delete stored file %s", item.stored.key)
+        raise
+
+
+def _new_version(document: Document, item: _Checked, number: int, actor: User, comment: str):
+    assert item.stored is not None
+    return DocumentVersion(
+        document=document,
+        number=number,
+        filename=item.filename,
+        content_type=item.content_type,
+        size=item.stored.size,
+        sha256=item.stored.sha256,
+        storage_key=item.stored.key,
+        uploaded_by=actor,
+        comment=comment,
+    )
+
+
+def upload_documents(
+    group: WorkingGroup,
+    files: Sequence[IncomingFile],
+    *,
+    actor: User,
+    folder: Folder | None = None,
+    title: str = "",
+    description: str = "",
+    tags: str | Sequence[str] = "",
+    visibility: Visibility = Visibility.GROUP,
+) -> list[Document]:
+    """Add one document per file to the group's library, all of them or none.
+
+    Each file must be of an accepted type (checked against its content). The title defaults
+    to the file's name without its extension; a title may be given only for a single file.
+    """
+    if not files:
+        raise DocumentError(_("Choose at least one file."), "files")
+    title = clean_text(title)
+    if title and len(files) > 1:
+        raise DocumentError(_("Give a title only when you upload a single file."), "title")
+    if title:
+        _check_title(title)
+    description = _check_description(clean_text(description))
+    tag_list = parse_tags(tags)
+    if folder is not None and folder.group_id != group.id:
+        raise DocumentError(_("Choose a folder of this library."), "folder")
+    checked = _check_files(files)
+    documents: list[Document] = []
+
+    def add_rows() -> None:
+        now = utcnow()
+        for item in checked:
+            document = Document(
+                group=group,
+                folder=folder,
+                title=title or _title_from(item.filename),
+                description=description,
+                tags=tags_value(tag_list),
+                visibility=Visibility(visibility),
+                created_by=actor,
+                created_at=now,
+                updated_at=now,
+            )
+            version = _new_version(document, item, 1, actor, "")
+            db.session.add_all([document, version])
+            db.session.flush()
+            audit.record(
+                "documents.upload",
+                actor=actor,
+                target=document,
+                version=1,
+                filename=item.filename,
+                size=version.size,
+                sha256=version.sha256,
+            )
+            documents.append(document)
+
+    _store_and_commit(checked, add_rows)
+    return documents
+
+
+def _next_number(document: Document) -> int:
+    query = sa.select(sa.func.max(DocumentVersion.number)).where(
+        DocumentVersion.document_id == document.id
+    )
+    return (db.session.scalar(query) or 0) + 1
+
+
+def _add_version(
+    document: Document, checked: _Checked, *, actor: User, comment: str, restored_from=None
+) -> DocumentVersion:
+    if document.is_trashed:
+        raise DocumentError(_("This document is in the trash: restore it first."))
+    versions: list[DocumentVersion] = []
+
+    def add_row() -> None:
+        version = _new_version(document, checked, _next_number(document), actor, comment)
+        version.restored_from = restored_from
+        document.updated_at = utcnow()
+        db.session.add(version)
+        db.session.flush()
+        audit.record(
+            "documents.version_restore" if restored_from else "documents.version_upload",
+            actor=actor,
+            target=document,
+            version=version.number,
+            filename=version.filename,
+            size=version.size,
+            sha256=version.sha256,
+            **({"restored_from": restored_from} if restored_from else {}),
+        )
+        versions.append(version)
+
+    try:
+        _store_and_commit([checked], add_row)
+    except IntegrityError as exc:  # someone added a version with the same number meanwhile
+        raise DocumentError(
+            _("Someone else added a version at the same moment. Please try again.")
+        ) from exc
+    return versions[0]
+
+
+def upload_version(
+    document: Document, incoming: IncomingFile, *, actor: User, comment: str = ""
+) -> DocumentVersion:
+    """Add a new version (the next number) to a document, with the uploader's comment."""
+    comment = clean_text(comment)
+    if len(comment) > MAX_COMMENT_LENGTH:
+        raise DocumentError(
+            _("A comment has at most %(max)d characters.", max=MAX_COMMENT_LENGTH), "comment"
+        )
+    (checked,) = _check_files([incoming])
+    return _add_version(document, checked, actor=actor, comment=comment)
+
+
+def restore_version(version: DocumentVersion, *, actor: User) -> DocumentVersion:
+    """Make an older version current again, as a new version with the same content."""
+    storage = get_storage()
+    try:
+        stream = storage.open(version.storage_key)
+    except FileNotFoundError as exc:
+        log.error(
+            "stored file %s of document version %s is missing", version.storage_key, version.id
+        )
+        raise DocumentError(
+            _(
+                "The file of version %(number)d is missing: it cannot be restored.",
+                number=version.number,
+            )
+        ) from exc
+    with stream:
+        checked = _Checked(
+            IncomingFile(stream, version.filename), version.filename, version.content_type
+        )
+        return _add_version(
+            version.document, checked, actor=actor, comment="", restored_from=version.number
+        )
+
+
+# Changing -------------------------------------------------------------------------------------
+
+
+def update_document(
+    document: Document,
+    *,
+    actor: User,
+    title: str,
+    description: str,
+    tags: str | Sequence[str],
+    visibility: Visibility,
+) -> bool:
+    """Change a document's title, description, tags and visibility; return True if changed."""
+    values = {
+        "title": _check_title(clean_text(title)),
+        "description": _check_description(clean_text(description)),
+        "tags": tags_value(parse_tags(tags)),
+        "visibility": Visibility(visibility),
+    }
+    changes = {
+        name: (str(getattr(document, name)), str(value))
+        for name, value in values.items()
+        if getattr(document, name) != value
+    }
+    if not changes:
+        return False
+    for name, value in values.items():
+        setattr(document, name, value)
+    document.updated_at = utcnow()
+    audit.record("documents.edit", actor=actor, target=document, changed=sorted(changes))
+    db.session.commit()
+    return True
+
+
+def move_document(document: Document, folder: Folder | None, *, actor: User) -> bool:
+    """Move a document into `folder` (None: the top of the library); return True if it moved."""
+    if folder is not None and folder.group_id != document.group_id:
+        raise DocumentError(_("Choose a folder of this library."), "folder")
+    new_id = folder.id if folder else None
+    if document.folder_id == new_id:
+        return False
+    audit.record(
+        "documents.move",
+        actor=actor,
+        target=document,
+        from_folder=document.folder_id,
+        to_folder=new_id,
+    )
+    document.folder = folder
+    document.updated_at = utcnow()
+    db.session.commit()
+    return True
+
+
+def trash_document(document: Document, *, actor: User) -> bool:
+    """Put a document in its group's trash; return False if it was there already."""
+    if document.is_trashed:
+        return False
+    document.trashed_at = utcnow()
+    document.trashed_by = actor
+    audit.record("documents.trash", actor=actor, target=document)
+    db.session.commit()
+    return True
+
+
+def restore_document(document: Document, *, actor: User) -> bool:
+    """Take a document out of the trash; return False if it was not in it."""
+    if not document.is_trashed:
+        return False
+    document.trashed_at = None
+    document.trashed_by = None
+    audit.record("documents.restore", actor=actor, target=document)
+    db.session.commit()
+    return True
+
+
+def record_download(
+    version: DocumentVersion, *, actor: User, inline: bool = False, byte_range: str | None = None
+) -> None:
+    """Write the audit event of a download (or preview) of a version."""
+    details: dict[str, object] = {"version": version.number, "version_id": version.id}
+    if byte_range:
+        details["range"] = byte_range[:100]
+    audit.record(
+        "documents.preview" if inline else "documents.download",
+        actor=actor,
+        target=version.document,
+        **details,
+    )
+    db.session.commit()
+
+
+# Folders --------------------------------------------------------------------------------------
+
+
+def _check_folder_name(name: str, group: WorkingGroup, parent: Folder | None, own_id=None) -> str:
+    name = WHITESPACE.sub(" ", clean_text(name))
+    if not name:
+        raise DocumentError(_("Give the folder a name."), "name")
+    if len(name) > MAX_FOLDER_NAME_LENGTH:
+        raise DocumentError(
+            _("A folder name has at most %(max)d characters.", max=MAX_FOLDER_NAME_LENGTH), "name"
+        )
+    parent_id = parent.id if parent else None
+    siblings = sa.select(Folder.id, Folder.name).where(
+        Folder.group_id == group.id,
+        Folder.parent_id.is_(None) if parent_id is None else Folder.parent_id == parent_id,
+    )
+    for folder_id, sibling in db.session.execute(siblings):
+        if folder_id != own_id and sibling.casefold() == name.casefold():
+            raise DocumentError(_("There is already a folder with this name here."), "name")
+    return name
+
+
+def create_folder(
+    group: WorkingGroup, name: str, *, parent: Folder | None = None, actor: User
+) -> Folder:
+    """Make a folder in the group's library, inside `parent` (None: at the top)."""
+    if parent is not None and parent.group_id != group.id:
+        raise DocumentError(_("Choose a folder of this library."), "parent")
+    if parent is not None and len(folder_path(parent)) >= MAX_FOLDER_DEPTH:
+        raise DocumentError(_("Folders nest at most %(max)d deep.", max=MAX_FOLDER_DEPTH), "name")
+    name = _check_folder_name(name, group, parent)
+    folder = Folder(group=group, parent=parent, name=name, created_by=actor)
+    db.session.add(folder)
+    db.session.flush()
+    audit.record("documents.folder_create", actor=actor, target=folder, name=name)
+    db.session.commit()
+    return folder
+
+
+def rename_folder(folder: Folder, name: str, *, actor: User) -> bool:
+    """Give a folder another name; return True if it changed."""
+    name = _check_folder_name(name, folder.group, folder.parent, own_id=folder.id)
+    if name == folder.name:
+        return False
+    audit.record("documents.folder_rename", actor=actor, target=folder, old=folder.name, new=name)
+    folder.name = name
+    db.session.commit()
+    return True
+
+
+def delete_folder(folder: Folder, *, actor: User) -> None:
+    """Delete an empty folder (documents in the trash that were in it move to the top)."""
+    has_subfolders = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Folder).where(Folder.parent_id == folder.id)
+    )
+    live_documents = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Document)
+        .where(Document.folder_id == folder.id, Document.trashed_at.is_(None))
+    )
+    if has_subfolders or live_documents:
+        raise DocumentError(_("Only an empty folder can be deleted: move or trash what is in it."))
+    db.session.execute(
+        sa.update(Document).where(Document.folder_id == folder.id).values(folder_id=None)
+    )
+    audit.record("documents.folder_delete", actor=actor, target=folder, name=folder.name)
+    db.session.delete(folder)
+    db.session.commit()
+
+
+# Purging --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    """What a purge did: documents removed for good, and those kept because they are needed."""
+
+    purged: int
+    protected: int
+
+
+def _purge(documents: Sequence[Document], *, actor: User | None) -> PurgeResult:
+    keys: list[str] = []
+    purged = protected = 0
+    for document in documents:
+        if is_document_protected(document):
+            protected += 1
+            continue
+        keys.extend(version.storage_key for version in document.versions)
+        audit.record(
+            "documents.purge",
+            actor=actor,
+            target=document,
+            title=document.title,
+            group=document.group_id,
+            versions=len(document.versions),
+        )
+        db.session.delete(document)
+        purged += 1
+    db.session.commit()
+    storage = get_storage()
+    for key in keys:
+        try:
+            storage.delete(key)
+        except OSError:  # the row is gone: `flask storage check --clean` removes the file later
+            log.exception("could not delete stored file %s", key)
+    return PurgeResult(purged=purged, protected=protected)
+
+
+def _trashed(query: sa.Select) -> list[Document]:
+    query = query.options(selectinload(Document.versions)).order_by(Document.id)
+    return list(db.session.scalars(query))
+
+
+def empty_trash(group: WorkingGroup, *, actor: User) -> PurgeResult:
+    """Remove everything in the group's trash for good (protected documents stay)."""
+    return _purge(
+        _trashed(
+            sa.select(Document).where(
+                Document.group_id == group.id, Document.trashed_at.is_not(None)
+            )
+        ),
+        actor=actor,
+    )
+
+
+def trash_retention() -> timedelta:
+    """Return how long documents stay in the trash (`DOCUMENTS_TRASH_RETENTION_DAYS`)."""
+    days = current_app.config.get("DOCUMENTS_TRASH_RETENTION_DAYS", DEFAULT_TRASH_RETENTION_DAYS)
+    return timedelta(days=int(days))
+
+
+def purge_trash(older_than: timedelta | None = None, *, now: datetime | None = None) -> PurgeResult:
+    """Remove, in every group, what has been in the trash longer than `older_than`."""
+    limit = (now or utcnow()) - (older_than if older_than is not None else trash_retention())
+    return _purge(
+        _trashed(sa.select(Document).where(Document.trashed_at < limit)),
+        actor=None,
+    )
+
+
+def referenced_storage_keys() -> set[str]:
+    """Return the storage key of every document version (for `flask storage check`)."""
+    return set(db.session.scalars(sa.select(DocumentVersion.storage_key)))

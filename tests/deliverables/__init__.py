@@ -1,0 +1,1 @@
+"""Deliverables and milestones."""

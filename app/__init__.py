@@ -91,8 +91,11 @@ def register_blueprints(app: Flask) -> None:
     from app.admin.routes import bp as admin_bp
     from app.auth.routes import bp as auth_bp
     from app.dashboard.routes import bp as dashboard_bp
+    from app.deliverables.routes import bp as deliverables_bp
+    from app.documents.routes import bp as documents_bp
     from app.groups.routes import bp as groups_bp
     from app.invitations.routes import bp as invitations_bp
+    from app.meetings.routes import bp as meetings_bp
     from app.members.routes import bp as members_bp
     from app.organisations.routes import bp as organisations_bp
     from app.site.routes import bp as site_bp
@@ -105,6 +108,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(members_bp, url_prefix="/members")
     app.register_blueprint(organisations_bp, url_prefix="/organisations")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(deliverables_bp)
+    app.register_blueprint(documents_bp)
+    app.register_blueprint(meetings_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -119,10 +125,15 @@ def register_commands(app: Flask) -> None:
     from app.auth.commands import users_cli
     from app.core.mail import mail_cli
     from app.core.translate import translate_cli
+    from app.deliverables.commands import deliverables_cli
     from app.demo import demo_cli
+    from app.documents.commands import documents_cli, storage_cli
 
     for group in (users_cli, mail_cli, translate_cli, demo_cli):
         app.cli.add_command(group)
+    app.cli.add_command(deliverables_cli)
+    app.cli.add_command(documents_cli)
+    app.cli.add_command(storage_cli)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -1,0 +1,934 @@
+"""Meetings use cases: scheduling, agenda, attendance, minutes, decisions, action items, feeds.
+
+Every function that changes something writes its audit event and commits once. Who may ask
+lives in `app.permissions`; rules that depend on the data (a cancelled meeting does not
+change, approved minutes are locked, a save based on an old version is refused) live here.
+
+Minutes concurrency: `Minutes.version` rises by one at every saved text. The editor carries
+the version it was based on, and the save is a compare-and-set (``UPDATE … WHERE version =
+:base``), so of two people saving at the same moment one wins and the other gets
+`MinutesConflict`, with both texts to merge. Nothing is overwritten without being seen.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from flask_sqlalchemy.pagination import Pagination
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from app.auth.models import User
+from app.core import audit
+from app.core.database import utcnow
+from app.core.mail import enqueue, external_url
+from app.extensions import db
+from app.groups.models import GroupRole, Membership, WorkingGroup
+from app.meetings import times
+from app.meetings.models import (
+    ActionItem,
+    ActionStatus,
+    AgendaItem,
+    Attendance,
+    AttendanceStatus,
+    CalendarFeed,
+    Decision,
+    Meeting,
+    Minutes,
+    MinutesComment,
+    MinutesRescue,
+    MinutesState,
+)
+from app.permissions import sees_all_groups
+
+PER_PAGE = 20
+
+#: The largest id an integer column holds; a bigger number in an address names nothing.
+MAX_ID = 2**31 - 1
+
+#: How long an open editor page can still rescue its text after the session ended.
+RESCUE_KEY_MAX_AGE = 7 * 24 * 3600
+#: How long rescued text waits for its writer to sign in again.
+RESCUE_KEEP_DAYS = 30
+RESCUE_SALT = "meetings.minutes-rescue"
+
+#: How far back the calendar feed reaches; the future is all there.
+FEED_PAST_DAYS = 180
+FEED_LIMIT = 1000
+
+
+class MeetingError(Exception):
+    """The change is refused because of the data; `message` says why, translated."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class MinutesConflict(Exception):
+    """The minutes changed since the editor was opened: `minutes` holds the current text."""
+
+    def __init__(self, minutes: Minutes) -> None:
+        super().__init__(minutes.version)
+        self.minutes = minutes
+
+
+@dataclass
+class MeetingValues:
+    """What the organiser fills in; times already converted to UTC."""
+
+    title_en: str
+    title_zh: str | None
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    location: str | None
+    online_url: str | None
+    invitee_ids: list[int]
+    minute_taker_id: int | None
+
+
+# Reading ----------------------------------------------------------------------------------------
+
+
+def get_group(slug: str) -> WorkingGroup | None:
+    """Return the group at /groups/<slug>/, or None."""
+    return db.session.scalars(sa.select(WorkingGroup).where(WorkingGroup.slug == slug)).first()
+
+
+def get_meeting(group: WorkingGroup, meeting_id: int) -> Meeting | None:
+    """Return the group's meeting with this id (with what its pages show), or None."""
+    if not 0 < meeting_id <= MAX_ID:
+        return None
+    query = (
+        sa.select(Meeting)
+        .where(Meeting.id == meeting_id, Meeting.group_id == group.id)
+        .options(
+            selectinload(Meeting.agenda_items).selectinload(AgendaItem.presenter),
+            selectinload(Meeting.attendances).selectinload(Attendance.user),
+            selectinload(Meeting.minutes)
+            .selectinload(Minutes.comments)
+            .selectinload(MinutesComment.author),
+            selectinload(Meeting.minutes).selectinload(Minutes.minute_taker),
+            selectinload(Meeting.minutes).selectinload(Minutes.approved_by),
+            selectinload(Meeting.minutes).selectinload(Minutes.updated_by),
+            selectinload(Meeting.decisions),
+            selectinload(Meeting.action_items).selectinload(ActionItem.owner),
+            selectinload(Meeting.organiser),
+        )
+    )
+    return db.session.scalars(query).first()
+
+
+def group_members(group: WorkingGroup) -> list[Membership]:
+    """Return the group's active members, leads first, then by name."""
+    order = sa.case(
+        (Membership.role == GroupRole.LEAD, 0), (Membership.role == GroupRole.MEMBER, 1), else_=2
+    )
+    query = (
+        sa.select(Membership)
+        .join(Membership.user)
+        .where(
+            Membership.group_id == group.id,
+            User.is_active_account.is_(True),
+            User.erased_at.is_(None),
+        )
+        .options(selectinload(Membership.user))
+        .order_by(order, sa.func.lower(User.name), User.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def minute_taker_candidates(group: WorkingGroup) -> list[User]:
+    """Return the members who may be appointed minute-taker (members and leads)."""
+    return [m.user for m in group_members(group) if m.role in (GroupRole.LEAD, GroupRole.MEMBER)]
+
+
+def _upcoming(query: sa.Select, upcoming: bool, now: datetime) -> sa.Select:
+    if upcoming:
+        return query.where(Meeting.ends_at >= now).order_by(Meeting.starts_at, Meeting.id)
+    return query.where(Meeting.ends_at < now).order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+
+
+def _page(query: sa.Select, page: int) -> Pagination:
+    query = query.options(selectinload(Meeting.group), selectinload(Meeting.minutes))
+    return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+
+
+def group_meetings(group: WorkingGroup, *, upcoming: bool, page: int = 1) -> Pagination:
+    """Return one page of the group's upcoming (soonest first) or past (latest first) meetings."""
+    query = sa.select(Meeting).where(Meeting.group_id == group.id)
+    return _page(_upcoming(query, upcoming, utcnow()), page)
+
+
+def _mine(user: User) -> sa.ColumnElement[bool]:
+    """Meetings of the user's groups; for coordinators and admins also those they are invited to."""
+    condition = Meeting.group_id.in_(
+        sa.select(Membership.group_id).where(Membership.user_id == user.id)
+    )
+    if sees_all_groups(user):
+        invited = sa.select(Attendance.meeting_id).where(Attendance.user_id == user.id)
+        condition = sa.or_(condition, Meeting.id.in_(invited))
+    return condition
+
+
+def my_meetings(user: User, *, upcoming: bool, page: int = 1) -> Pagination:
+    """Return one page of the meetings across all the user's groups."""
+    return _page(_upcoming(sa.select(Meeting).where(_mine(user)), upcoming, utcnow()), page)
+
+
+def _visible_to(user: User) -> sa.ColumnElement[bool]:
+    if sees_all_groups(user):
+        return sa.true()
+    return Meeting.group_id.in_(sa.select(Membership.group_id).where(Membership.user_id == user.id))
+
+
+def my_action_items(user: User, *, page: int = 1) -> Pagination:
+    """Return one page of the user's action items across groups: open ones first, by due date."""
+    query = (
+        sa.select(ActionItem)
+        .join(ActionItem.meeting)
+        .where(ActionItem.owner_id == user.id, _visible_to(user))
+        .options(selectinload(ActionItem.meeting).selectinload(Meeting.group))
+        .order_by(
+            (ActionItem.status == ActionStatus.DONE),
+            ActionItem.due_on.is_(None),
+            ActionItem.due_on,
+            ActionItem.id,
+        )
+    )
+    return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+
+
+def open_items_before(meeting: Meeting, limit: int = 100) -> list[ActionItem]:
+    """Return the open action items of the group's earlier meetings, soonest due first."""
+    query = (
+        sa.select(ActionItem)
+        .join(ActionItem.meeting)
+        .where(
+            Meeting.group_id == meeting.group_id,
+            Meeting.starts_at < meeting.starts_at,
+            Meeting.id != meeting.id,
+            ActionItem.status == ActionStatus.OPEN,
+        )
+        .options(selectinload(ActionItem.owner), selectinload(ActionItem.meeting))
+        .order_by(ActionItem.due_on.is_(None), ActionItem.due_on, ActionItem.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+# Scheduling -------------------------------------------------------------------------------------
+
+
+def _refuse_if_cancelled(meeting: Meeting) -> None:
+    if meeting.is_cancelled:
+        raise MeetingError(_("This meeting is cancelled: it cannot change any more."))
+
+
+def _eligible_people(group: WorkingGroup, ids: Iterable[int]) -> list[User]:
+    """Return the active members of the group among `ids` (anything else is dropped)."""
+    wanted = set(ids)
+    return [m.user for m in group_members(group) if m.user_id in wanted]
+
+
+def _check_minute_taker(group: WorkingGroup, user_id: int | None) -> None:
+    if user_id is not None and user_id not in {u.id for u in minute_taker_candidates(group)}:
+        raise MeetingError(_("The minute-taker must be a member or lead of the group."))
+
+
+def _check_times(values: MeetingValues) -> None:
+    if values.ends_at <= values.starts_at:
+        raise MeetingError(_("The meeting must end after it starts."))
+
+
+def schedule_meeting(
+    group: WorkingGroup,
+    values: MeetingValues,
+    *,
+    actor: User,
+    copy_agenda_from: Meeting | None = None,
+) -> Meeting:
+    """Create a meeting with its invitees and empty draft minutes.
+
+    With `copy_agenda_from` (duplicating a meeting of a series) its agenda is copied too.
+    """
+    _check_times(values)
+    _check_minute_taker(group, values.minute_taker_id)
+    meeting = Meeting(
+        group=group,
+        organiser=actor,
+        title_en=values.title_en,
+        title_zh=values.title_zh,
+        description=values.description,
+        starts_at=values.starts_at,
+        ends_at=values.ends_at,
+        timezone=values.timezone,
+        location=values.location,
+        online_url=values.online_url,
+    )
+    meeting.minutes = Minutes(minute_taker_id=values.minute_taker_id)
+    for person in _eligible_people(group, values.invitee_ids):
+        meeting.attendances.append(Attendance(user=person))
+    if copy_agenda_from is not None:
+        for item in copy_agenda_from.agenda_items:
+            meeting.agenda_items.append(
+                AgendaItem(
+                    position=item.position,
+                    title=item.title,
+                    presenter_id=item.presenter_id,
+                    duration_minutes=item.duration_minutes,
+                )
+            )
+    db.session.add(meeting)
+    db.session.flush()
+    audit.record(
+        "meetings.scheduled",
+        actor=actor,
+        target=meeting,
+        group=group.code,
+        starts_at=meeting.starts_at.isoformat(),
+        timezone=meeting.timezone,
+        invitees=len(meeting.attendances),
+        duplicated_from=copy_agenda_from.id if copy_agenda_from else None,
+    )
+    db.session.commit()
+    return meeting
+
+
+MEETING_FIELDS = (
+    "title_en",
+    "title_zh",
+    "description",
+    "starts_at",
+    "ends_at",
+    "timezone",
+    "location",
+    "online_url",
+)
+
+
+def update_meeting(meeting: Meeting, values: MeetingValues, *, actor: User) -> list[str]:
+    """Save a meeting's details and invitees; return the names of what changed.
+
+    Invitees who stay keep their attendance; new ones are invited; the others are removed.
+    """
+    _refuse_if_cancelled(meeting)
+    _check_times(values)
+    _check_minute_taker(meeting.group, values.minute_taker_id)
+    changed = []
+    for name in MEETING_FIELDS:
+        value = getattr(values, name)
+        if getattr(meeting, name) != value:
+            setattr(meeting, name, value)
+            changed.append(name)
+    minutes = ensure_minutes(meeting)
+    if minutes.minute_taker_id != values.minute_taker_id:
+        minutes.minute_taker_id = values.minute_taker_id
+        changed.append("minute_taker")
+    wanted = {u.id: u for u in _eligible_people(meeting.group, values.invitee_ids)}
+    current = {a.user_id: a for a in meeting.attendances}
+    for user_id, attendance in current.items():
+        if user_id not in wanted:
+            meeting.attendances.remove(attendance)
+    for user_id, person in wanted.items():
+        if user_id not in current:
+            meeting.attendances.append(Attendance(user=person))
+    if set(wanted) != set(current):
+        changed.append("invitees")
+    if changed:
+        meeting.sequence += 1
+        meeting.updated_at = utcnow()
+        audit.record("meetings.updated", actor=actor, target=meeting, fields=changed)
+    db.session.commit()
+    return changed
+
+
+def cancel_meeting(meeting: Meeting, reason: str, *, actor: User) -> None:
+    """Mark a meeting cancelled, with the reason everyone will see."""
+    _refuse_if_cancelled(meeting)
+    meeting.cancelled_at = utcnow()
+    meeting.cancel_reason = reason.strip()
+    meeting.sequence += 1
+    meeting.updated_at = meeting.cancelled_at
+    audit.record("meetings.cancelled", actor=actor, target=meeting, reason=meeting.cancel_reason)
+    db.session.commit()
+
+
+def next_in_series(meeting: Meeting, weeks: int = 1) -> tuple[datetime, datetime]:
+    """Return the local wall-clock start and end a week later, in the meeting's own zone.
+
+    The wall-clock time stays the same across a change of the clocks (10:00 stays 10:00).
+    """
+    start = times.to_local(meeting.starts_at, meeting.timezone) + timedelta(weeks=weeks)
+    return start, start + (
+        times.to_local(meeting.ends_at, meeting.timezone)
+        - times.to_local(meeting.starts_at, meeting.timezone)
+    )
+
+
+def ensure_minutes(meeting: Meeting) -> Minutes:
+    """Return the meeting's minutes, creating empty draft minutes if it has none (no commit)."""
+    if meeting.minutes is None:
+        meeting.minutes = Minutes()
+        db.session.flush()
+    return meeting.minutes
+
+
+def minutes_of(meeting: Meeting) -> Minutes:
+    """Return the meeting's minutes; a meeting made without them gets empty draft minutes."""
+    if meeting.minutes is not None:
+        return meeting.minutes
+    minutes = ensure_minutes(meeting)
+    db.session.commit()
+    return minutes
+
+
+# Agenda -----------------------------------------------------------------------------------------
+
+
+def _renumber(meeting: Meeting) -> None:
+    for position, item in enumerate(sorted(meeting.agenda_items, key=lambda i: i.position), 1):
+        item.position = position
+
+
+def add_agenda_item(
+    meeting: Meeting,
+    *,
+    title: str,
+    presenter_id: int | None,
+    duration_minutes: int | None,
+    actor: User,
+) -> AgendaItem:
+    """Add an item at the end of the agenda."""
+    _refuse_if_cancelled(meeting)
+    position = max((i.position for i in meeting.agenda_items), default=0) + 1
+    item = AgendaItem(
+        title=title.strip(),
+        presenter_id=presenter_id,
+        duration_minutes=duration_minutes,
+        position=position,
+    )
+    meeting.agenda_items.append(item)
+    db.session.flush()
+    audit.record("meetings.agenda_item_added", actor=actor, target=item, meeting=meeting.id)
+    db.session.commit()
+    return item
+
+
+def update_agenda_item(
+    item: AgendaItem,
+    *,
+    title: str,
+    presenter_id: int | None,
+    duration_minutes: int | None,
+    actor: User,
+) -> bool:
+    """Change an agenda item; return False if nothing changed."""
+    _refuse_if_cancelled(item.meeting)
+    values = {
+        "title": title.strip(),
+        "presenter_id": presenter_id,
+        "duration_minutes": duration_minutes,
+    }
+    changed = [name for name, value in values.items() if getattr(item, name) != value]
+    for name in changed:
+        setattr(item, name, values[name])
+    if changed:
+        audit.record("meetings.agenda_item_updated", actor=actor, target=item, fields=changed)
+    db.session.commit()
+    return bool(changed)
+
+
+def move_agenda_item(item: AgendaItem, direction: str, *, actor: User) -> bool:
+    """Move an item one place up or down; return False at either end of the agenda."""
+    meeting = item.meeting
+    _refuse_if_cancelled(meeting)
+    _renumber(meeting)
+    ordered = sorted(meeting.agenda_items, key=lambda i: i.position)
+    index = ordered.index(item)
+    other = index - 1 if direction == "up" else index + 1
+    if other < 0 or other >= len(ordered):
+        db.session.rollback()
+        return False
+    ordered[index].position, ordered[other].position = (
+        ordered[other].position,
+        ordered[index].position,
+    )
+    audit.record("meetings.agenda_item_moved", actor=actor, target=item, direction=direction)
+    db.session.commit()
+    return True
+
+
+def remove_agenda_item(item: AgendaItem, *, actor: User) -> None:
+    """Take an item off the agenda and close the gap."""
+    meeting = item.meeting
+    _refuse_if_cancelled(meeting)
+    audit.record("meetings.agenda_item_removed", actor=actor, target=item, title=item.title)
+    meeting.agenda_items.remove(item)
+    _renumber(meeting)
+    db.session.commit()
+
+
+# Attendance -------------------------------------------------------------------------------------
+
+
+def record_attendance(
+    meeting: Meeting, statuses: dict[int, AttendanceStatus], *, actor: User
+) -> int:
+    """Set each invitee's attendance (by user id); return how many changed."""
+    _refuse_if_cancelled(meeting)
+    changes = {}
+    for attendance in meeting.attendances:
+        status = statuses.get(attendance.user_id)
+        if status is not None and attendance.status != status:
+            changes[str(attendance.user_id)] = [str(attendance.status), str(status)]
+            attendance.status = status
+    if changes:
+        audit.record("meetings.attendance_recorded", actor=actor, target=meeting, changes=changes)
+    db.session.commit()
+    return len(changes)
+
+
+# Minutes ----------------------------------------------------------------------------------------
+
+
+def _clean_text(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def save_minutes(minutes: Minutes, text: str, base_version: int, *, actor: User) -> bool:
+    """Save the minutes' text if nobody saved since `base_version`; return False if unchanged.
+
+    Raises MinutesConflict when the minutes moved on meanwhile (the caller shows both texts),
+    and MeetingError when they are approved (locked).
+    """
+    text = _clean_text(text)
+    if minutes.is_locked:
+        raise MeetingError(_("These minutes are approved and locked. A lead can reopen them."))
+    if base_version != minutes.version:
+        raise MinutesConflict(minutes)
+    if text == minutes.text:
+        _drop_rescue(minutes, actor)
+        db.session.commit()
+        return False
+    now = utcnow()
+    result = db.session.execute(
+        sa.update(Minutes)
+        .where(
+            Minutes.id == minutes.id,
+            Minutes.version == base_version,
+            Minutes.state != MinutesState.APPROVED,
+        )
+        .values(text=text, version=Minutes.version + 1, updated_at=now, updated_by_id=actor.id)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # someone saved (or approved) between our read and our write
+        db.session.rollback()
+        db.session.refresh(minutes)
+        if minutes.is_locked:
+            raise MeetingError(_("These minutes are approved and locked. A lead can reopen them."))
+        raise MinutesConflict(minutes)
+    _drop_rescue(minutes, actor)
+    audit.record(
+        "meetings.minutes_saved",
+        actor=actor,
+        target=minutes,
+        object_type="minutes",
+        version=base_version + 1,
+        length=len(text),
+    )
+    db.session.commit()
+    db.session.refresh(minutes)
+    return True
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    """One line of the comparison of two texts: "same", "current" (only theirs), "mine"."""
+
+    kind: str
+    text: str
+
+
+def compare_texts(current: str, mine: str) -> list[DiffLine]:
+    """Return the lines of both texts, marking which only the current or only mine has."""
+    lines = []
+    matcher = difflib.SequenceMatcher(a=current.splitlines(), b=mine.splitlines(), autojunk=False)
+    for tag, a1, a2, b1, b2 in matcher.get_opcodes():
+        if tag == "equal":
+            lines += [DiffLine("same", line) for line in matcher.a[a1:a2]]
+            continue
+        lines += [DiffLine("current", line) for line in matcher.a[a1:a2]]
+        lines += [DiffLine("mine", line) for line in matcher.b[b1:b2]]
+    return lines
+
+
+def _check_version(minutes: Minutes, version: int | None) -> None:
+    if version != minutes.version:
+        raise MeetingError(
+            _("The minutes changed since you opened this page. Read them again, then retry.")
+        )
+
+
+def circulate_minutes(minutes: Minutes, version: int | None, *, actor: User) -> int:
+    """Circulate draft minutes for comment and e-mail every invitee in their language.
+
+    `version` is the version the lead read; if the text changed since, nothing happens.
+    Returns the number of e-mails queued.
+    """
+    if minutes.state != MinutesState.DRAFT:
+        raise MeetingError(_("Only draft minutes can be circulated."))
+    _check_version(minutes, version)
+    if not minutes.text.strip():
+        raise MeetingError(_("Write the minutes before circulating them."))
+    minutes.state = MinutesState.CIRCULATED
+    minutes.circulated_at = utcnow()
+    meeting = minutes.meeting
+    sent = 0
+    for attendance in meeting.attendances:
+        person = attendance.user
+        if not person.is_active_account or person.is_erased:
+            continue
+        enqueue(
+            person.email,
+            person.locale or "en",
+            "meetings_minutes_circulated",
+            lambda: _("Minutes for comment: %(title)s", title=meeting.title),
+            meeting=meeting,
+            person=person,
+            zone=person.timezone,
+            time_rows=times.time_rows,
+            circulated_by=actor,
+            link=external_url("meetings.detail", slug=meeting.group.slug, meeting_id=meeting.id),
+        )
+        sent += 1
+    audit.record(
+        "meetings.minutes_circulated",
+        actor=actor,
+        target=minutes,
+        object_type="minutes",
+        version=minutes.version,
+        emails=sent,
+    )
+    db.session.commit()
+    return sent
+
+
+def approve_minutes(minutes: Minutes, version: int | None, *, actor: User) -> None:
+    """Approve circulated minutes: they are locked; who approved and when is recorded."""
+    if minutes.state != MinutesState.CIRCULATED:
+        raise MeetingError(_("Only circulated minutes can be approved."))
+    _check_version(minutes, version)
+    minutes.state = MinutesState.APPROVED
+    minutes.approved_at = utcnow()
+    minutes.approved_by_id = actor.id
+    audit.record(
+        "meetings.minutes_approved",
+        actor=actor,
+        target=minutes,
+        object_type="minutes",
+        version=minutes.version,
+    )
+    db.session.commit()
+
+
+def reopen_minutes(minutes: Minutes, *, actor: User) -> None:
+    """Reopen approved minutes (back to circulated); the audit log keeps the approval."""
+    if minutes.state != MinutesState.APPROVED:
+        raise MeetingError(_("Only approved minutes can be reopened."))
+    audit.record(
+        "meetings.minutes_reopened",
+        actor=actor,
+        target=minutes,
+        object_type="minutes",
+        approved_by=minutes.approved_by_id,
+        approved_at=minutes.approved_at.isoformat() if minutes.approved_at else None,
+    )
+    minutes.state = MinutesState.CIRCULATED
+    minutes.approved_at = None
+    minutes.approved_by_id = None
+    db.session.commit()
+
+
+def add_comment(minutes: Minutes, text: str, *, actor: User) -> MinutesComment:
+    """Add a member's comment to circulated minutes."""
+    if minutes.state != MinutesState.CIRCULATED:
+        raise MeetingError(_("Comments are open while the minutes are circulated."))
+    comment = MinutesComment(author=actor, text=_clean_text(text).strip())
+    minutes.comments.append(comment)
+    db.session.flush()
+    audit.record("meetings.comment_added", actor=actor, target=comment, minutes=minutes.id)
+    db.session.commit()
+    return comment
+
+
+# Keeping typed minutes when the session or the form token expired -------------------------------
+
+
+def _rescue_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESCUE_SALT)
+
+
+def rescue_key(minutes: Minutes, user: User) -> str:
+    """Return the signed key an editor page carries: "this user edits these minutes"."""
+    return _rescue_serializer().dumps({"u": user.id, "m": minutes.id})
+
+
+def rescue_owner(key: str | None, minutes: Minutes) -> User | None:
+    """Return the writer a valid, unexpired rescue key names for these minutes, else None."""
+    if not key or len(key) > 500:
+        return None
+    try:
+        data = _rescue_serializer().loads(key, max_age=RESCUE_KEY_MAX_AGE)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("m") != minutes.id:
+        return None
+    user_id = data.get("u")
+    if not isinstance(user_id, int):
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_active_account:
+        return None
+    return user
+
+
+def keep_unsaved_text(minutes: Minutes, writer: User, text: str, base_version: int) -> None:
+    """Keep text a writer could not save because their session had ended, for after sign-in.
+
+    How typed minutes survive an expired session or form token:
+
+    - The editor page carries a *rescue key*, signed with the secret key, naming the writer
+      and the minutes (`rescue_key`); it stays valid for a week, whatever the session does.
+    - Session ended (signed out elsewhere, password changed, cookie dropped): the post
+      arrives anonymous. If its rescue key is valid for these minutes, the text is stored
+      here as the writer's `MinutesRescue` (one per writer and minutes; a later post
+      replaces it) with the version it was based on, and the visitor is sent to sign in,
+      then back to the editor. Without a valid key nothing is stored: nobody can plant text
+      for someone else.
+    - After signing in, the editor shows the kept text instead of the saved minutes, with a
+      notice; saving it still goes through the version check (a conflicting edit made
+      meanwhile gets the merge page), and a successful save or "discard" deletes it.
+    - Signed in but with a stale form token: the editor is shown again with the posted text
+      and a fresh token (nothing is saved, since the request cannot be trusted).
+    - Signed in but no longer allowed to write (the minutes were circulated or approved
+      meanwhile): the text is shown read-only to copy.
+    """
+    text = _clean_text(text)
+    rescue = pending_rescue(minutes, writer, include_old=True)
+    if rescue is None:
+        rescue = MinutesRescue(minutes_id=minutes.id, user_id=writer.id)
+        db.session.add(rescue)
+    rescue.text = text
+    rescue.base_version = base_version
+    rescue.created_at = utcnow()
+    audit.record(
+        "meetings.minutes_rescued",
+        actor=writer,
+        target=minutes,
+        object_type="minutes",
+        base_version=base_version,
+        length=len(text),
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same text posted twice at once: the first one is kept
+        db.session.rollback()
+
+
+def pending_rescue(
+    minutes: Minutes, user: User, *, include_old: bool = False
+) -> MinutesRescue | None:
+    """Return the text kept for this writer and these minutes, if any (and recent enough)."""
+    query = sa.select(MinutesRescue).where(
+        MinutesRescue.minutes_id == minutes.id, MinutesRescue.user_id == user.id
+    )
+    if not include_old:
+        query = query.where(MinutesRescue.created_at >= utcnow() - timedelta(days=RESCUE_KEEP_DAYS))
+    return db.session.scalars(query).first()
+
+
+def _drop_rescue(minutes: Minutes, user: User) -> None:
+    db.session.execute(
+        sa.delete(MinutesRescue).where(
+            MinutesRescue.minutes_id == minutes.id, MinutesRescue.user_id == user.id
+        )
+    )
+
+
+def discard_rescue(minutes: Minutes, *, actor: User) -> bool:
+    """Throw away the text kept for the user; return False if there was none."""
+    found = pending_rescue(minutes, actor, include_old=True) is not None
+    if found:
+        _drop_rescue(minutes, actor)
+        audit.record(
+            "meetings.minutes_rescue_discarded", actor=actor, target=minutes, object_type="minutes"
+        )
+    db.session.commit()
+    return found
+
+
+# Decisions and action items ---------------------------------------------------------------------
+
+
+def _refuse_if_locked(meeting: Meeting) -> None:
+    if meeting.minutes is not None and meeting.minutes.is_locked:
+        raise MeetingError(_("These minutes are approved and locked. A lead can reopen them."))
+
+
+def add_decision(meeting: Meeting, text: str, *, actor: User) -> Decision:
+    """Record a decision with the meeting's minutes."""
+    _refuse_if_locked(meeting)
+    decision = Decision(text=_clean_text(text).strip(), created_by_id=actor.id)
+    meeting.decisions.append(decision)
+    db.session.flush()
+    audit.record("meetings.decision_added", actor=actor, target=decision, meeting=meeting.id)
+    db.session.commit()
+    return decision
+
+
+def remove_decision(decision: Decision, *, actor: User) -> None:
+    """Take a decision out of the minutes (while they are not approved)."""
+    meeting = decision.meeting
+    _refuse_if_locked(meeting)
+    audit.record("meetings.decision_removed", actor=actor, target=decision, text=decision.text)
+    meeting.decisions.remove(decision)
+    db.session.commit()
+
+
+def action_owner_candidates(meeting: Meeting) -> list[User]:
+    """Return who can own an action item: the group's active members."""
+    return [m.user for m in group_members(meeting.group)]
+
+
+def add_action_item(
+    meeting: Meeting, *, text: str, owner_id: int, due_on: date | None, actor: User
+) -> ActionItem:
+    """Record an action item: its text, its owner (a member of the group) and due date."""
+    _refuse_if_locked(meeting)
+    if owner_id not in {u.id for u in action_owner_candidates(meeting)}:
+        raise MeetingError(_("The owner must be an active member of the group."))
+    item = ActionItem(text=_clean_text(text).strip(), owner_id=owner_id, due_on=due_on)
+    meeting.action_items.append(item)
+    db.session.flush()
+    audit.record(
+        "meetings.action_item_added",
+        actor=actor,
+        target=item,
+        meeting=meeting.id,
+        owner=owner_id,
+        due_on=due_on.isoformat() if due_on else None,
+    )
+    db.session.commit()
+    return item
+
+
+def remove_action_item(item: ActionItem, *, actor: User) -> None:
+    """Take an action item out of the minutes (while they are not approved)."""
+    meeting = item.meeting
+    _refuse_if_locked(meeting)
+    audit.record("meetings.action_item_removed", actor=actor, target=item, text=item.text)
+    meeting.action_items.remove(item)
+    db.session.commit()
+
+
+def set_action_status(item: ActionItem, status: ActionStatus, *, actor: User) -> bool:
+    """Mark an action item done or open again; return False if it already was."""
+    if item.status == status:
+        db.session.rollback()
+        return False
+    old = item.status
+    item.status = status
+    item.completed_at = utcnow() if status == ActionStatus.DONE else None
+    audit.record(
+        "meetings.action_item_status",
+        actor=actor,
+        target=item,
+        old=str(old),
+        new=str(status),
+    )
+    db.session.commit()
+    return True
+
+
+# Calendar feeds ---------------------------------------------------------------------------------
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def feed_of(user: User) -> CalendarFeed | None:
+    """Return the user's calendar subscription, if they have one."""
+    return db.session.scalars(
+        sa.select(CalendarFeed).where(CalendarFeed.user_id == user.id)
+    ).first()
+
+
+def issue_feed_token(user: User) -> str:
+    """Make a new secret address for the user's feed and return its token.
+
+    Only the token's SHA-256 is stored, so the address is shown once; the previous address
+    (if any) stops working at once.
+    """
+    token = secrets.token_urlsafe(32)
+    feed = feed_of(user)
+    replaced = feed is not None
+    if feed is None:
+        feed = CalendarFeed(user_id=user.id)
+        db.session.add(feed)
+    feed.token_hash = _hash(token)
+    feed.created_at = utcnow()
+    db.session.flush()
+    audit.record("meetings.feed_issued", actor=user, target=user, replaced=replaced)
+    db.session.commit()
+    return token
+
+
+def revoke_feed(user: User) -> bool:
+    """Stop the user's feed address from working; return False if there was none."""
+    feed = feed_of(user)
+    if feed is None:
+        db.session.rollback()
+        return False
+    db.session.delete(feed)
+    audit.record("meetings.feed_revoked", actor=user, target=user)
+    db.session.commit()
+    return True
+
+
+def user_for_feed_token(token: str) -> User | None:
+    """Return the active account whose feed this token opens, else None."""
+    if not token or len(token) > 200:
+        return None
+    feed = db.session.scalars(
+        sa.select(CalendarFeed)
+        .where(CalendarFeed.token_hash == _hash(token))
+        .options(selectinload(CalendarFeed.user))
+    ).first()
+    if feed is None or not feed.user.is_active_account or feed.user.is_erased:
+        return None
+    return feed.user
+
+
+def feed_meetings(user: User) -> list[Meeting]:
+    """Return the meetings a person's feed holds: from six months ago on, cancelled included."""
+    query = (
+        sa.select(Meeting)
+        .where(_mine(user), Meeting.ends_at >= utcnow() - timedelta(days=FEED_PAST_DAYS))
+        .options(selectinload(Meeting.group))
+        .order_by(Meeting.starts_at, Meeting.id)
+        .limit(FEED_LIMIT)
+    )
+    return list(db.session.scalars(query))

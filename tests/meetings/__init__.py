@@ -1,0 +1,1 @@
+"""Tests of meetings: scheduling, times, agenda, attendance, minutes, actions, calendars."""

@@ -24,6 +24,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.auth.models import User
 from app.core.forms import BaseForm
 from app.core.i18n import all_timezones, is_valid_timezone
+from app.documents.models import Document
 from app.meetings import times
 from app.meetings.models import ACTION_STATUS_LABELS, ATTENDANCE_LABELS, ActionStatus
 
@@ -244,11 +245,15 @@ class AgendaItemForm(BaseForm):
         ],
         render_kw={"min": 1, "max": 600},
     )
+    document_id = ChoiceField(_l("Document from the library"))
     submit = SubmitField(_l("Save"))
 
-    def __init__(self, *args, people: list[User], **kwargs) -> None:
+    def __init__(self, *args, people: list[User], documents: list[Document], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.presenter_id.choices = people_choices(people, "—")
+        self.document_id.choices = [SelectChoice("", "—")] + [
+            SelectChoice(str(document.id), document.title) for document in documents
+        ]
 
 
 class MoveForm(BaseForm):

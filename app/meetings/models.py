@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.auth.models import User
 from app.core.database import UTCDateTime, utcnow
 from app.core.i18n import localised
+from app.documents.models import Document
 from app.extensions import db
 from app.groups.models import WorkingGroup
 
@@ -174,9 +175,14 @@ class AgendaItem(db.Model):
     title: Mapped[str] = mapped_column(sa.String(300))
     presenter_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     duration_minutes: Mapped[int | None] = mapped_column()
+    #: A document of the group's library discussed under this item (None: no document).
+    document_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("documents.id", ondelete="SET NULL"), index=True
+    )
 
     meeting: Mapped[Meeting] = relationship(back_populates="agenda_items")
     presenter: Mapped[User | None] = relationship()
+    document: Mapped[Document | None] = relationship()
 
     @property
     def group(self) -> WorkingGroup:

@@ -351,8 +351,11 @@ def meeting_ics(slug: str, meeting_id: int):
 # Agenda -----------------------------------------------------------------------------------------
 
 
-def _agenda_people(meeting: Meeting):
-    return [m.user for m in services.group_members(meeting.group)]
+def _agenda_form(meeting: Meeting) -> AgendaItemForm:
+    return AgendaItemForm(
+        people=[m.user for m in services.group_members(meeting.group)],
+        documents=services.agenda_documents(meeting.group),
+    )
 
 
 def _agenda_values(form: AgendaItemForm) -> dict[str, Any]:
@@ -360,6 +363,7 @@ def _agenda_values(form: AgendaItemForm) -> dict[str, Any]:
         "title": form.title.data,
         "presenter_id": form.presenter_id.id_or_none,
         "duration_minutes": form.duration_minutes.data,
+        "document_id": form.document_id.id_or_none,
     }
 
 
@@ -371,16 +375,20 @@ def _refuse_cancelled(meeting: Meeting):
 @bp.route(MEETING + "/agenda", methods=["GET", "POST"])
 @login_required
 def agenda(slug: str, meeting_id: int):
-    """Edit the agenda: add items (title, presenter, duration), reorder and remove them."""
+    """Edit the agenda: add items (title, presenter, duration, document), reorder, remove."""
     meeting = load_meeting(slug, meeting_id)
     require("meeting.run", meeting)
     if meeting.is_cancelled:
         return _refuse_cancelled(meeting)
-    form = AgendaItemForm(people=_agenda_people(meeting))
+    form = _agenda_form(meeting)
     if form.validate_on_submit():
-        services.add_agenda_item(meeting, **_agenda_values(form), actor=current_user)
-        flash(_("The agenda item has been added."), "success")
-        return redirect(url_for("meetings.agenda", slug=slug, meeting_id=meeting.id))
+        try:
+            services.add_agenda_item(meeting, **_agenda_values(form), actor=current_user)
+        except services.MeetingError as exc:
+            form.document_id.errors.append(exc.message)
+        else:
+            flash(_("The agenda item has been added."), "success")
+            return redirect(url_for("meetings.agenda", slug=slug, meeting_id=meeting.id))
     return render_template("meetings/agenda.html", meeting=meeting, group=meeting.group, form=form)
 
 
@@ -391,7 +399,7 @@ def _agenda_item(meeting: Meeting, item_id: int) -> AgendaItem | None:
 @bp.route(MEETING + "/agenda/<int:item_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_agenda_item(slug: str, meeting_id: int, item_id: int):
-    """Change an agenda item's title, presenter or duration."""
+    """Change an agenda item's title, presenter, duration or linked document."""
     meeting = load_meeting(slug, meeting_id)
     require("meeting.run", meeting)
     item = _agenda_item(meeting, item_id)
@@ -399,17 +407,23 @@ def edit_agenda_item(slug: str, meeting_id: int, item_id: int):
         abort(404)
     if meeting.is_cancelled:
         return _refuse_cancelled(meeting)
-    form = AgendaItemForm(people=_agenda_people(meeting))
+    form = _agenda_form(meeting)
     if request.method == "GET":
         form.title.data = item.title
         form.presenter_id.data = str(item.presenter_id) if item.presenter_id else ""
         form.duration_minutes.data = item.duration_minutes
+        form.document_id.data = str(item.document_id) if item.document_id else ""
     if form.validate_on_submit():
-        if services.update_agenda_item(item, **_agenda_values(form), actor=current_user):
-            flash(_("The agenda item has been saved."), "success")
+        try:
+            changed = services.update_agenda_item(item, **_agenda_values(form), actor=current_user)
+        except services.MeetingError as exc:
+            form.document_id.errors.append(exc.message)
         else:
-            flash(_("Nothing was changed."), "info")
-        return redirect(url_for("meetings.agenda", slug=slug, meeting_id=meeting.id))
+            if changed:
+                flash(_("The agenda item has been saved."), "success")
+            else:
+                flash(_("Nothing was changed."), "info")
+            return redirect(url_for("meetings.agenda", slug=slug, meeting_id=meeting.id))
     return render_template(
         "meetings/agenda_item.html", meeting=meeting, group=meeting.group, item=item, form=form
     )

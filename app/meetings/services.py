@@ -31,6 +31,7 @@ from app.auth.models import User
 from app.core import audit
 from app.core.database import utcnow
 from app.core.mail import enqueue, external_url
+from app.documents.models import Document
 from app.extensions import db
 from app.groups.models import GroupRole, Membership, WorkingGroup
 from app.meetings import times
@@ -115,6 +116,7 @@ def get_meeting(group: WorkingGroup, meeting_id: int) -> Meeting | None:
         .where(Meeting.id == meeting_id, Meeting.group_id == group.id)
         .options(
             selectinload(Meeting.agenda_items).selectinload(AgendaItem.presenter),
+            selectinload(Meeting.agenda_items).selectinload(AgendaItem.document),
             selectinload(Meeting.attendances).selectinload(Attendance.user),
             selectinload(Meeting.minutes)
             .selectinload(Minutes.comments)
@@ -288,6 +290,7 @@ def schedule_meeting(
                     title=item.title,
                     presenter_id=item.presenter_id,
                     duration_minutes=item.duration_minutes,
+                    document_id=item.document_id,
                 )
             )
     db.session.add(meeting)
@@ -402,21 +405,43 @@ def _renumber(meeting: Meeting) -> None:
         item.position = position
 
 
+def agenda_documents(group: WorkingGroup) -> list[Document]:
+    """Return the group's documents an agenda item may link (not in the trash), by title."""
+    query = (
+        sa.select(Document)
+        .where(Document.group_id == group.id, Document.trashed_at.is_(None))
+        .order_by(Document.title, Document.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def _check_agenda_document(meeting: Meeting, document_id: int | None) -> None:
+    """Refuse a document that is not in the meeting's group's library, or is in the trash."""
+    if document_id is None:
+        return
+    document = db.session.get(Document, document_id) if 0 < document_id <= MAX_ID else None
+    if document is None or document.group_id != meeting.group_id or document.is_trashed:
+        raise MeetingError(_("Choose a document of this group's library that is not in the trash."))
+
+
 def add_agenda_item(
     meeting: Meeting,
     *,
     title: str,
     presenter_id: int | None,
     duration_minutes: int | None,
+    document_id: int | None = None,
     actor: User,
 ) -> AgendaItem:
-    """Add an item at the end of the agenda."""
+    """Add an item at the end of the agenda (MeetingError for a document it may not link)."""
     _refuse_if_cancelled(meeting)
+    _check_agenda_document(meeting, document_id)
     position = max((i.position for i in meeting.agenda_items), default=0) + 1
     item = AgendaItem(
         title=title.strip(),
         presenter_id=presenter_id,
         duration_minutes=duration_minutes,
+        document_id=document_id,
         position=position,
     )
     meeting.agenda_items.append(item)
@@ -432,14 +457,18 @@ def update_agenda_item(
     title: str,
     presenter_id: int | None,
     duration_minutes: int | None,
+    document_id: int | None = None,
     actor: User,
 ) -> bool:
-    """Change an agenda item; return False if nothing changed."""
+    """Change an agenda item; return False if nothing changed (MeetingError for a document
+    it may not link)."""
     _refuse_if_cancelled(item.meeting)
+    _check_agenda_document(item.meeting, document_id)
     values = {
         "title": title.strip(),
         "presenter_id": presenter_id,
         "duration_minutes": duration_minutes,
+        "document_id": document_id,
     }
     changed = [name for name, value in values.items() if getattr(item, name) != value]
     for name in changed:

@@ -8,6 +8,8 @@ FLASK := $(VENV)/bin/flask
 export FLASK_APP := app
 PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
+# One test process per core; the slowest tests are listed after each run.
+PYTEST_PARALLEL ?= -n auto --durations=30
 
 .PHONY: run test lint translations-check check-python serve-production clean
 
@@ -22,10 +24,10 @@ test: $(VENV)/.installed-dev $(MO_FILES) ## lint, then run every test (SQLite, a
 		echo "REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not: say which PostgreSQL server to test on."; exit 1; fi
 	@mkdir -p build
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest --junitxml=build/results-sqlite.xml
+	$(PY) -m pytest $(PYTEST_PARALLEL) --junitxml=build/results-sqlite.xml
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "Running the suite again on PostgreSQL ($$TEST_DATABASE_URL)"; \
-		PORTAL_TEST_DATABASE=postgresql $(PY) -m pytest --junitxml=build/results-postgresql.xml; \
+		echo "Running the suite again on PostgreSQL ($$TEST_DATABASE_URL), less what does not depend on the database"; \
+		PORTAL_TEST_DATABASE=postgresql $(PY) -m pytest $(PYTEST_PARALLEL) -m "not once" --junitxml=build/results-postgresql.xml; \
 	else \
 		echo "PostgreSQL part skipped: set TEST_DATABASE_URL=postgresql+psycopg://USER@HOST:5432/postgres to run it."; \
 	fi

@@ -28,6 +28,7 @@ def create_app(config: str | type | object | None = None, **overrides: Any) -> F
         )
 
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -84,6 +85,13 @@ def register_extensions(app: Flask) -> None:
     from app import permissions
 
     permissions.register_template_helpers(app)
+
+
+def register_converters(app: Flask) -> None:
+    """Make ``<int:…>`` in every route mean a database id (see `app.core.routing`)."""
+    from app.core import routing
+
+    routing.register(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -14,12 +14,16 @@ import re
 import socket
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import Phase
+from hypothesis import settings as hypothesis_settings
 
 from app import create_app
 from app.auth.models import SiteRole, User
@@ -29,6 +33,36 @@ from app.groups.models import GroupRole, Membership, WorkingGroup
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 ON_POSTGRES = os.environ.get("PORTAL_TEST_DATABASE") == "postgresql"
+
+
+# Hypothesis: `ci` (the default) draws few examples, the same ones every run, with no
+# deadline (a shared machine is slow at times); `deep` draws many more, for a run by hand:
+# HYPOTHESIS_PROFILE=deep .venv/bin/python -m pytest tests/test_robustness.py
+hypothesis_settings.register_profile(
+    "ci",
+    max_examples=4,
+    derandomize=True,
+    deadline=None,
+    print_blob=True,
+    database=None,
+    # A failure is reported as drawn: shrinking it can take longer than the whole suite.
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),
+)
+hypothesis_settings.register_profile("deep", max_examples=300, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+#: The instant every test starts at: a Wednesday morning in Brussels and afternoon in Beijing,
+#: in neither country's holidays. The clock runs on from there, so waits and expiries behave
+#: as they would, but no result depends on the day the suite happens to run.
+FROZEN_NOW = datetime(2027, 3, 10, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock() -> Iterator[time_machine.Traveller]:
+    """Start every test at FROZEN_NOW (a test may travel on from there)."""
+    with time_machine.travel(FROZEN_NOW, tick=True) as traveller:
+        yield traveller
 
 
 # Databases ---------------------------------------------------------------------------------

@@ -9,6 +9,9 @@ import pytest
 
 from tests.access import MATRIX, build_world, signed_in_clients
 
+#: Run in one pass only: what a page loads does not depend on the database.
+pytestmark = pytest.mark.once
+
 #: Attributes through which a page makes the browser fetch or send something by itself.
 LOADING_ATTRIBUTES = {
     ("script", "src"),

@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+#: Run in one pass only: the catalogue is the same whatever the database.
+pytestmark = pytest.mark.once
+
 ROOT = Path(__file__).resolve().parents[1]
 PO = ROOT / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
 

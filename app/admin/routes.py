@@ -18,7 +18,9 @@ from app.admin.forms import (
     invite_form,
 )
 from app.auth.models import SiteRole, User
+from app.core.errors import ServiceError, show_on_form
 from app.core.i18n import select_timezone
+from app.core.paging import page_arg
 from app.extensions import db
 from app.groups.services import visible_groups
 from app.invitations import services as invitations
@@ -66,7 +68,7 @@ def users():
     )
     form.validate()
     filters = form.filters()
-    page = request.args.get("page", 1, type=int)
+    page = page_arg()
     if filters.status == services.AccountStatus.INVITED:
         pagination = services.search_invitations(filters, page)
     else:
@@ -94,9 +96,9 @@ def invite():
                 organisation=services.get_organisation(form.organisation_id.data),
                 **form.invitation_values(),
             )
-        except invitations.InvitationError as exc:
+        except ServiceError as exc:
             db.session.rollback()
-            form.email.errors.append(exc.message)
+            show_on_form(form, exc, "email")
         else:
             flash(_("The invitation to %(email)s is on its way.", email=form.email.data), "success")
             return redirect(url_for("admin.users", status=services.AccountStatus.INVITED))
@@ -108,7 +110,7 @@ def _invitation_action(invitation_id: int, action, done: str):
     invitation = get_invitation(invitation_id)
     try:
         action(invitation, actor=current_user)
-    except invitations.InvitationError as exc:
+    except ServiceError as exc:
         flash(exc.message, "danger")
     else:
         flash(done, "success")
@@ -168,7 +170,7 @@ def change_role(user_id: int):
         return back_to_account(user)
     try:
         changed = services.change_site_role(user, SiteRole(form.site_role.data), actor=current_user)
-    except services.AccountActionError as exc:
+    except ServiceError as exc:
         flash(exc.message, "danger")
     else:
         if changed:
@@ -183,7 +185,7 @@ def _account_action(user_id: int, action, done: str, unchanged: str | None = Non
     user = get_account(user_id)
     try:
         changed = action(user, actor=current_user)
-    except services.AccountActionError as exc:
+    except ServiceError as exc:
         flash(exc.message, "danger")
     else:
         if changed is False and unchanged:
@@ -238,7 +240,7 @@ def erase(user_id: int):
         return _render_account(user, erase_form=form)
     try:
         services.erase_account(user, actor=current_user)
-    except services.AccountActionError as exc:
+    except ServiceError as exc:
         flash(exc.message, "danger")
     else:
         flash(_("The person's data has been erased."), "success")
@@ -273,7 +275,7 @@ def import_users():
     data = form.file.data.stream.read(invitations.MAX_IMPORT_BYTES + 1)
     try:
         rows = invitations.parse_invitation_file(data)
-    except invitations.ImportFileError as exc:
+    except ServiceError as exc:
         return _render_import(form, file_error=exc.message)
     return _render_import(form, rows=rows, payload=invitations.encode_payload(data))
 
@@ -290,7 +292,7 @@ def import_confirm():
         if not all(row.is_valid for row in rows):
             return _render_import(rows=rows, payload=payload)
         sent = invitations.invite_many(rows, inviter=current_user)
-    except (invitations.ImportFileError, invitations.InvitationError) as exc:
+    except ServiceError as exc:
         return _render_import(file_error=exc.message)
     message = ngettext(
         "%(num)d invitation has been sent.", "%(num)d invitations have been sent.", len(sent)
@@ -314,7 +316,7 @@ def audit():
     )
     form.validate()
     pagination = services.search_audit_events(
-        form.filters(select_timezone()), request.args.get("page", 1, type=int)
+        form.filters(select_timezone()), page_arg()
     )
     return render_template(
         "admin/audit.html",

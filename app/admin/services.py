@@ -25,7 +25,9 @@ from app.auth.services import send_reset_link
 from app.core import audit
 from app.core.audit import AuditEvent
 from app.core.database import utcnow
+from app.core.errors import ServiceError
 from app.core.mail import OutboxEmail
+from app.core.paging import paginate
 from app.extensions import db
 from app.groups.models import Membership, WorkingGroup
 from app.invitations.models import Invitation, InvitationGroup
@@ -35,8 +37,6 @@ USERS_PER_PAGE = 25
 EVENTS_PER_PAGE = 50
 #: How many audit events about or by a person their account page shows.
 RECENT_EVENTS = 20
-#: No list has this many pages; a bigger number in the address is treated as the last one.
-MAX_PAGE = 100_000
 
 
 class AccountStatus:
@@ -45,19 +45,6 @@ class AccountStatus:
     ACTIVE = "active"
     DEACTIVATED = "deactivated"
     INVITED = "invited"
-
-
-class AccountActionError(Exception):
-    """The action is refused; `message` says why, translated."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def clamp_page(page: int | None) -> int:
-    """Return a page number the database can use (1 … MAX_PAGE)."""
-    return min(max(page or 1, 1), MAX_PAGE)
 
 
 def _contains(column: sa.ColumnElement[str], text: str) -> sa.ColumnElement[bool]:
@@ -115,7 +102,7 @@ def search_accounts(filters: AccountFilters, page: int = 1) -> Pagination:
     query = query.options(selectinload(User.memberships).joinedload(Membership.group)).order_by(
         User.erased_at.is_not(None), sa.func.lower(User.name), User.id
     )
-    return db.paginate(query, page=clamp_page(page), per_page=USERS_PER_PAGE, error_out=False)
+    return paginate(query, page=page, per_page=USERS_PER_PAGE)
 
 
 def search_invitations(filters: AccountFilters, page: int = 1) -> Pagination:
@@ -155,7 +142,7 @@ def search_invitations(filters: AccountFilters, page: int = 1) -> Pagination:
         joinedload(Invitation.organisation),
         selectinload(Invitation.groups).joinedload(InvitationGroup.group),
     ).order_by(Invitation.sent_at.desc(), Invitation.id.desc())
-    return db.paginate(query, page=clamp_page(page), per_page=USERS_PER_PAGE, error_out=False)
+    return paginate(query, page=page, per_page=USERS_PER_PAGE)
 
 
 def filter_groups() -> list[WorkingGroup]:
@@ -232,14 +219,14 @@ def _lock_account_and_active_admins(user: User) -> list[User]:
 
 
 def _refuse_if_last_admin(user: User, active_admins: list[User], message: str) -> None:
-    """Raise AccountActionError if `user` is the only active administrator left."""
+    """Raise ServiceError if `user` is the only active administrator left."""
     if user in active_admins and len(active_admins) <= 1:
-        raise AccountActionError(message)
+        raise ServiceError(message)
 
 
 def _refuse_if_erased(user: User) -> None:
     if user.is_erased:
-        raise AccountActionError(_("This account has been erased; it cannot be changed."))
+        raise ServiceError(_("This account has been erased; it cannot be changed."))
 
 
 def _finish(action: str, *, actor: User, target: User, **details: object) -> None:
@@ -264,7 +251,7 @@ def change_site_role(user: User, site_role: SiteRole, *, actor: User) -> bool:
             admins,
             _("This is the last active administrator: make someone else one first."),
         )
-    except AccountActionError:
+    except ServiceError:
         db.session.rollback()  # release the locks at once
         raise
     previous = user.site_role
@@ -278,7 +265,7 @@ def change_site_role(user: User, site_role: SiteRole, *, actor: User) -> bool:
 def send_password_reset_link(user: User, *, actor: User) -> None:
     """E-mail the account a password-reset link (an active account only)."""
     if not user.is_active_account:
-        raise AccountActionError(
+        raise ServiceError(
             _("This account is deactivated: reactivate it before sending a reset link.")
         )
     send_reset_link(user, actor=actor)
@@ -292,7 +279,7 @@ def deactivate_account(user: User, *, actor: User) -> bool:
     the last active administrator stays active.
     """
     if user.id == actor.id:
-        raise AccountActionError(_("You cannot deactivate your own account."))
+        raise ServiceError(_("You cannot deactivate your own account."))
     try:
         admins = _lock_account_and_active_admins(user)
         if not user.is_active_account:
@@ -303,7 +290,7 @@ def deactivate_account(user: User, *, actor: User) -> bool:
             admins,
             _("This is the last active administrator: it cannot be deactivated."),
         )
-    except AccountActionError:
+    except ServiceError:
         db.session.rollback()  # release the locks at once
         raise
     user.is_active_account = False
@@ -320,7 +307,7 @@ def reactivate_account(user: User, *, actor: User) -> bool:
     try:
         _lock_account_and_active_admins(user)
         _refuse_if_erased(user)
-    except AccountActionError:
+    except ServiceError:
         db.session.rollback()  # release the locks at once
         raise
     if user.is_active_account:
@@ -347,17 +334,17 @@ def erase_account(user: User, *, actor: User) -> None:
     events stay as they are: the log is the security record of who did what, kept as evidence.
     """
     if user.id == actor.id:
-        raise AccountActionError(_("You cannot erase your own account."))
+        raise ServiceError(_("You cannot erase your own account."))
     try:
         admins = _lock_account_and_active_admins(user)
         if user.is_erased:
-            raise AccountActionError(_("This account has already been erased."))
+            raise ServiceError(_("This account has already been erased."))
         _refuse_if_last_admin(
             user,
             admins,
             _("This is the last active administrator: it cannot be erased."),
         )
-    except AccountActionError:
+    except ServiceError:
         db.session.rollback()  # release the locks at once
         raise
     old_email = user.email
@@ -479,7 +466,7 @@ def search_audit_events(filters: AuditFilters, page: int = 1) -> Pagination:
     if filters.address:
         query = query.where(AuditEvent.ip_address.startswith(filters.address, autoescape=True))
     query = query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
-    return db.paginate(query, page=clamp_page(page), per_page=EVENTS_PER_PAGE, error_out=False)
+    return paginate(query, page=page, per_page=EVENTS_PER_PAGE)
 
 
 def people_in(events: list[AuditEvent]) -> dict[int, User]:

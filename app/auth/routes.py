@@ -29,6 +29,7 @@ from app.auth.forms import (
     ResetRequestForm,
 )
 from app.auth.passwords import verify_password
+from app.core.errors import ServiceError, show_on_form
 from app.core.i18n import SESSION_LANGUAGE_KEY, current_language
 from app.extensions import limiter
 
@@ -194,8 +195,8 @@ def request_email_change():
                     form.new_email.data,
                     locale=current_user.locale or current_language(),
                 )
-            except services.EmailChangeRefused as exc:
-                form.new_email.errors.append(exc.message)
+            except ServiceError as exc:
+                show_on_form(form, exc, "new_email")
             else:
                 flash(
                     _(
@@ -228,7 +229,7 @@ def confirm_email_change(token: str):
         return render_template("auth/email_change_invalid.html"), 404
     try:
         services.confirm_email_change(change, locale=change.user.locale or current_language())
-    except services.EmailChangeRefused as exc:
+    except ServiceError as exc:
         return render_template("auth/email_change_invalid.html", message=exc.message), 409
     flash(_("The account's e-mail address is now %(email)s.", email=change.new_email), "success")
     if not current_user.is_authenticated:

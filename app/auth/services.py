@@ -20,6 +20,7 @@ from app.auth.passwords import burn_dummy_verification, hash_password, verify_pa
 from app.core import audit
 from app.core.audit import AuditEvent
 from app.core.database import utcnow
+from app.core.errors import ServiceError
 from app.core.mail import OutboxEmail, enqueue, external_url
 from app.extensions import db
 from app.groups.models import Membership
@@ -260,14 +261,6 @@ EMAIL_TAKEN = _l("Another account already uses this address.")
 EMAIL_UNCHANGED = _l("This is already the address of your account.")
 
 
-class EmailChangeRefused(Exception):
-    """The new address cannot be used; `message` says why, translated."""
-
-    def __init__(self, message: Any) -> None:
-        super().__init__(str(message))
-        self.message = str(message)
-
-
 @dataclass(frozen=True)
 class EmailChange:
     """A change of address a valid link asks for."""
@@ -317,14 +310,14 @@ def _address_taken(email: str, user: User) -> bool:
 def request_email_change(user: User, new_email: str, *, locale: str) -> str:
     """E-mail a confirmation link to the new address (the caller checked the password).
 
-    Raise EmailChangeRefused for the account's own address or one another account uses.
+    Raise ServiceError for the account's own address or one another account uses.
     Return the new address, normalised.
     """
     new_email = normalise_email(new_email)
     if new_email == user.email:
-        raise EmailChangeRefused(EMAIL_UNCHANGED)
+        raise ServiceError(EMAIL_UNCHANGED)
     if _address_taken(new_email, user):
-        raise EmailChangeRefused(EMAIL_TAKEN)
+        raise ServiceError(EMAIL_TAKEN)
     enqueue(
         new_email,
         locale,
@@ -345,11 +338,11 @@ def request_email_change(user: User, new_email: str, *, locale: str) -> str:
 def confirm_email_change(change: EmailChange, *, locale: str) -> None:
     """Give the account its new address, tell the old address, and write the audit event.
 
-    Raise EmailChangeRefused if another account took the address since the link was sent.
+    Raise ServiceError if another account took the address since the link was sent.
     """
     user = change.user
     if _address_taken(change.new_email, user):
-        raise EmailChangeRefused(EMAIL_TAKEN)
+        raise ServiceError(EMAIL_TAKEN)
     user.email = change.new_email
     enqueue(
         change.old_email,
@@ -371,7 +364,7 @@ def confirm_email_change(change: EmailChange, *, locale: str) -> None:
         db.session.commit()
     except IntegrityError as exc:  # another account took the address at the same moment
         db.session.rollback()
-        raise EmailChangeRefused(EMAIL_TAKEN) from exc
+        raise ServiceError(EMAIL_TAKEN) from exc
 
 
 # Personal data ------------------------------------------------------------------------------

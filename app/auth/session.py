@@ -11,15 +11,17 @@ from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
 
 from app.auth.models import User
+from app.core.routing import parse_id
 from app.extensions import db
 
 
 def load_user(identity: str) -> User | None:
     """Return the active account the session identity names, or None."""
     user_id, _, token = identity.partition(":")
-    if not user_id.isdigit() or not token:
+    number = parse_id(user_id)
+    if number is None or not token:
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, number)
     if user is None or not user.is_active_account or user.session_token != token:
         return None
     return user

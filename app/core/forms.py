@@ -1,16 +1,74 @@
-"""The base form every form of the portal derives from."""
+"""The base form every form of the portal derives from, and the one filter on what people type.
+
+Every text a person sends goes through `clean_text` before any validator sees it:
+
+- NUL and the other control characters (C0 except tab and line feed, DEL, C1) and lone
+  surrogates are refused with a translated error: they have no place in a name, a title or
+  minutes, and PostgreSQL refuses NUL in text outright. A browser's CR LF line ends are
+  first made LF, so ordinary multi-line text is never refused.
+- The bidirectional controls (U+202A–202E, U+2066–2069, U+200E/F, U+061C) and the invisible
+  U+200B and U+FEFF are removed: they can make a file name or a link read as something it
+  is not. U+200C and U+200D are kept (emoji sequences and some scripts need them).
+- The text is put in Unicode normal form C, so the same name typed on two systems is stored
+  and searched as the same characters.
+
+Passwords are only checked, never changed: a secret must stay byte for byte what was typed.
+The checks come first in every field's validators (`FIRST_CHECKS`), so no other check, and
+nothing the form does after, works on refused text.
+
+Every date a form accepts lies between the years EARLIEST_YEAR and LATEST_YEAR; anything
+else is a translated error before the form's own checks run, so no date can reach a place
+that cannot hold it (time-zone arithmetic, a calendar file, the database).
+"""
 
 from __future__ import annotations
 
 import unicodedata
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import (
+    Field,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.fields.core import UnboundField
+from wtforms.validators import StopValidation
 
-#: Line breaks and tabs are ordinary in multi-line text; every other control character is not.
-ALLOWED_CONTROLS = frozenset("\t\n\r")
+#: Tab and line feed are ordinary in multi-line text; every other control character is not.
+ALLOWED_CONTROLS = frozenset("\t\n")
+
+#: Removed from every text: bidirectional controls, zero-width space, byte-order mark.
+INVISIBLE_CHARACTERS = dict.fromkeys(
+    [
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+        0x200E,
+        0x200F,
+        0x061C,
+        0x200B,
+        0xFEFF,
+    ]
+)
 
 CONTROL_CHARACTER_MESSAGE = _l("This field contains characters that are not allowed.")
+
+#: The plausible range of every date the portal takes from a form.
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2100
+
+DATE_RANGE_MESSAGE = _l(
+    "Choose a date between the years %(first)d and %(last)d.",
+    first=EARLIEST_YEAR,
+    last=LATEST_YEAR,
+)
+
+#: Fields whose data is text a person typed or chose.
+TEXT_FIELDS = (StringField, SelectField, SelectMultipleField, RadioField)
 
 
 def has_forbidden_characters(value: str) -> bool:
@@ -18,25 +76,83 @@ def has_forbidden_characters(value: str) -> bool:
     for char in value:
         if char in ALLOWED_CONTROLS:
             continue
-        category = unicodedata.category(char)
-        if category in ("Cc", "Cs"):
+        if unicodedata.category(char) in ("Cc", "Cs"):
             return True
     return False
 
 
-class BaseForm(FlaskForm):
-    """A FlaskForm that refuses control characters in any text field.
+def _unified_line_ends(value: str) -> str:
+    return value.replace("\r\n", "\n").replace("\r", "\n")
 
-    PostgreSQL rejects NUL in text, and the other control characters have no place in a
-    name, a title or minutes; they are refused with a form error rather than stored.
+
+def _texts(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def _clean_one(value: str) -> str:
+    unified = _unified_line_ends(value)
+    if has_forbidden_characters(unified):
+        return value  # left as sent: `refuse_controls` refuses it, and nothing is stored
+    return unicodedata.normalize("NFC", unified.translate(INVISIBLE_CHARACTERS))
+
+
+def clean_text(value: object) -> object:
+    """Return typed text cleaned as the module says (lists item by item).
+
+    Text holding a forbidden character is returned as it is, for `refuse_controls` to
+    refuse; anything that is not text (a number, a date, a file) passes unchanged.
     """
+    if isinstance(value, str):
+        return _clean_one(value)
+    if isinstance(value, list):
+        return [_clean_one(v) if isinstance(v, str) else v for v in value]
+    return value
 
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators=extra_validators)
-        for field in self:
-            data = field.data
-            values = data if isinstance(data, list) else [data]
-            if any(isinstance(v, str) and has_forbidden_characters(v) for v in values):
-                field.errors = [*field.errors, CONTROL_CHARACTER_MESSAGE]
-                valid = False
-        return valid
+
+def refuse_controls(_form: FlaskForm, field: Field) -> None:
+    """Stop a field's checks at a control character, before any other check sees it."""
+    if any(has_forbidden_characters(_unified_line_ends(t)) for t in _texts(field.data)):
+        raise StopValidation(str(CONTROL_CHARACTER_MESSAGE))
+
+
+def is_plausible_date(value: date | datetime | None) -> bool:
+    """Return True for None or a date whose year lies in the portal's range."""
+    return value is None or EARLIEST_YEAR <= value.year <= LATEST_YEAR
+
+
+def plausible_date(_form: FlaskForm, field: Field) -> None:
+    """Stop a field's checks at a date outside the range (also a field's parsed `when`)."""
+    for value in (field.data, getattr(field, "when", None)):
+        if isinstance(value, date) and not is_plausible_date(value):
+            raise StopValidation(str(DATE_RANGE_MESSAGE))
+
+
+#: What every field checks first, before its own validators and the form's.
+FIRST_CHECKS = (refuse_controls, plausible_date)
+
+
+class PortalMeta(FlaskForm.Meta):
+    """Give every field of every form the portal's filter, control check and date range."""
+
+    def bind_field(self, form, unbound_field, options):
+        field_class = unbound_field.field_class
+        args = list(unbound_field.args)
+        kwargs = dict(unbound_field.kwargs)
+        if issubclass(field_class, TEXT_FIELDS) and not issubclass(field_class, PasswordField):
+            kwargs["filters"] = (clean_text, *kwargs.get("filters", ()))
+        if len(args) >= 2:  # validators given by position
+            args[1] = [*FIRST_CHECKS, *(args[1] or ())]
+        else:
+            kwargs["validators"] = [*FIRST_CHECKS, *(kwargs.get("validators") or ())]
+        checked = UnboundField(field_class, *args, name=unbound_field.name, **kwargs)
+        return checked.bind(form=form, **options)
+
+
+class BaseForm(FlaskForm):
+    """A FlaskForm whose every field goes through the portal's text filter and date range."""
+
+    Meta = PortalMeta

@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from app.core.forms import BaseForm
+from app.core.routing import parse_id
 from app.deliverables.models import (
     DELIVERABLE_TYPE_LABELS,
     DISSEMINATION_LABELS,
@@ -35,8 +36,6 @@ from app.organisations.services import organisation_choices
 
 REQUIRED = _l("This field is required.")
 
-#: The largest id a database integer column holds: a bigger number is no id at all.
-MAX_ID = 2**31 - 1
 
 DUE_HELP = _l(
     "A project month such as M18 (due on the last day of that month), or a date such as 2021-06-30."
@@ -196,7 +195,7 @@ def valid_step(_form: BaseForm, field: HiddenField) -> None:
 def valid_version_choice(_form: BaseForm, field: SelectField) -> None:
     """Refuse a value that is no document version id at all (the service checks the rest)."""
     value = field.data or ""
-    if value and not (value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID):
+    if value and parse_id(value) is None:
         raise ValidationError(_("Choose a document from the list."))
 
 

@@ -24,6 +24,8 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.core.errors import FieldErrors, ServiceError, show_on_form
+from app.core.paging import page_arg
 from app.core.project import get_project
 from app.deliverables import exports, services, timeline
 from app.deliverables.forms import (
@@ -35,8 +37,9 @@ from app.deliverables.forms import (
 )
 from app.deliverables.models import Deliverable, DeliverableStatus, Milestone
 from app.documents.services import register_version_protection
+from app.groups.loaders import load_group
 from app.groups.models import WorkingGroup
-from app.groups.services import get_group_by_slug, visible_groups
+from app.groups.services import visible_groups
 from app.permissions import can, require
 
 bp = Blueprint("deliverables", __name__, template_folder="templates")
@@ -63,15 +66,6 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 # Loading --------------------------------------------------------------------------------------
 
 
-def get_group(slug: str) -> WorkingGroup:
-    """Load a group by its slug or answer 404, then require that the user may see it."""
-    group = get_group_by_slug(slug)
-    if group is None:
-        abort(404)
-    require("group.view", group)
-    return group
-
-
 def get_deliverable(group: WorkingGroup, deliverable_id: int) -> Deliverable:
     """Load one of the group's deliverables, or answer 404 (also for another group's id)."""
     deliverable = services.get_deliverable(group, deliverable_id)
@@ -86,10 +80,6 @@ def get_milestone(group: WorkingGroup, milestone_id: int) -> Milestone:
     if milestone is None:
         abort(404)
     return milestone
-
-
-def _page(name: str = "page") -> int:
-    return max(request.args.get(name, 1, type=int) or 1, 1)
 
 
 def _filters(form: DeliverableFilterForm, groups: list[WorkingGroup]) -> services.Filters:
@@ -135,7 +125,7 @@ def dashboard():
         filters=form,
         table_args=_table_args(),
         summary=services.summarise(today=today),
-        pagination=services.list_deliverables(filters, today=today, page=_page()),
+        pagination=services.list_deliverables(filters, today=today, page=page_arg()),
         milestone_tally=services.tally_milestones(today=today),
         milestones=services.pressing_milestones(today=today),
         due_soon_days=services.DUE_SOON_DAYS,
@@ -182,7 +172,7 @@ def _group_filters(group: WorkingGroup) -> tuple[DeliverableFilterForm, services
 @login_required
 def group_index(slug: str):
     """Show a group's deliverables (counts, table) and milestones."""
-    group = get_group(slug)
+    group = load_group(slug)
     today = services.local_today()
     form, filters = _group_filters(group)
     return render_template(
@@ -192,9 +182,9 @@ def group_index(slug: str):
         filters=form,
         table_args=_table_args(),
         summary=services.summarise(today=today, group=group),
-        pagination=services.list_deliverables(filters, today=today, group=group, page=_page()),
+        pagination=services.list_deliverables(filters, today=today, group=group, page=page_arg()),
         milestone_tally=services.tally_milestones(today=today, group=group),
-        milestones=services.milestones_page(group, page=_page("mpage")),
+        milestones=services.milestones_page(group, page=page_arg("mpage")),
         due_soon_days=services.DUE_SOON_DAYS,
     )
 
@@ -203,7 +193,7 @@ def group_index(slug: str):
 @login_required
 def group_export_csv(slug: str):
     """Download a group's deliverables (as filtered) as CSV, in the reader's language."""
-    group = get_group(slug)
+    group = load_group(slug)
     _form, filters = _group_filters(group)
     return _csv_response(filters, group)
 
@@ -212,7 +202,7 @@ def group_export_csv(slug: str):
 @login_required
 def group_export_xlsx(slug: str):
     """Download a group's deliverables (as filtered) as an Excel workbook."""
-    group = get_group(slug)
+    group = load_group(slug)
     _form, filters = _group_filters(group)
     return _xlsx_response(filters, group)
 
@@ -221,7 +211,7 @@ def group_export_xlsx(slug: str):
 @login_required
 def group_timeline(slug: str):
     """Draw a group's deliverables and milestones over the project's months."""
-    return _render_timeline(get_group(slug))
+    return _render_timeline(load_group(slug))
 
 
 def _export_name(group: WorkingGroup | None, today, extension: str) -> str:
@@ -297,23 +287,18 @@ def _responsible_choices(group: WorkingGroup, current: Deliverable | None) -> li
     return [(str(person.id), person.display_name) for person in people]
 
 
-def _attach_errors(form: Any, errors: dict[str, str]) -> None:
-    for name, message in errors.items():
-        getattr(form, name).errors.append(message)
-
-
 @bp.route(f"{GROUP}/new", methods=["GET", "POST"])
 @login_required
 def create(slug: str):
     """Add a deliverable to the group (its leads, coordinators, administrators)."""
-    group = get_group(slug)
+    group = load_group(slug)
     require("deliverable.manage", group)
     form = DeliverableForm(responsible_choices=_responsible_choices(group, None))
     if form.validate_on_submit():
         try:
             deliverable = services.create_deliverable(group, actor=current_user, **form.values())
-        except services.FieldErrors as exc:
-            _attach_errors(form, exc.errors)
+        except FieldErrors as exc:
+            show_on_form(form, exc)
         else:
             flash(_("The deliverable %(code)s has been added.", code=deliverable.code), "success")
             return redirect(url_for(".detail", slug=group.slug, deliverable_id=deliverable.id))
@@ -326,7 +311,7 @@ def create(slug: str):
 @login_required
 def detail(slug: str, deliverable_id: int):
     """Show a deliverable, its history, and the workflow steps the user may take."""
-    group = get_group(slug)
+    group = load_group(slug)
     return render_detail(group, get_deliverable(group, deliverable_id))
 
 
@@ -380,7 +365,7 @@ def render_detail(
 @login_required
 def edit(slug: str, deliverable_id: int):
     """Edit a deliverable's code, titles, description, people, type and due date."""
-    group = get_group(slug)
+    group = load_group(slug)
     deliverable = get_deliverable(group, deliverable_id)
     require("deliverable.manage", deliverable)
     choices = _responsible_choices(group, deliverable)
@@ -397,8 +382,8 @@ def edit(slug: str, deliverable_id: int):
             changes = services.update_deliverable(
                 deliverable, actor=current_user, expected_version=form.version.data, **form.values()
             )
-        except services.FieldErrors as exc:
-            _attach_errors(form, exc.errors)
+        except FieldErrors as exc:
+            show_on_form(form, exc)
         except services.StaleEdit:
             flash(
                 _(
@@ -432,7 +417,7 @@ def edit(slug: str, deliverable_id: int):
 @login_required
 def move(slug: str, deliverable_id: int):
     """Move a deliverable one step up the workflow, up to "submitted" (with its document)."""
-    group = get_group(slug)
+    group = load_group(slug)
     deliverable = get_deliverable(group, deliverable_id)
     require("deliverable.progress", deliverable)
     form = MoveForm()
@@ -446,9 +431,9 @@ def move(slug: str, deliverable_id: int):
             comment=form.comment.data,
             version_id=form.chosen_version_id,
         )
-    except services.WorkflowError as exc:
+    except ServiceError as exc:
         if exc.field:
-            getattr(form, exc.field).errors.append(exc.message)
+            show_on_form(form, exc)
             return render_detail(group, get_deliverable(group, deliverable_id), move_form=form)
         return render_detail(group, get_deliverable(group, deliverable_id), error=exc.message)
     flash(
@@ -466,7 +451,7 @@ def move(slug: str, deliverable_id: int):
 @login_required
 def review(slug: str, deliverable_id: int):
     """Approve or return a submitted deliverable, with a comment (coordinators, admins)."""
-    group = get_group(slug)
+    group = load_group(slug)
     deliverable = get_deliverable(group, deliverable_id)
     require("deliverable.review", deliverable)
     form = ReviewForm()
@@ -476,9 +461,9 @@ def review(slug: str, deliverable_id: int):
         services.move_deliverable(
             deliverable, form.target, actor=current_user, comment=form.comment.data
         )
-    except services.WorkflowError as exc:
+    except ServiceError as exc:
         if exc.field:
-            getattr(form, exc.field).errors.append(exc.message)
+            show_on_form(form, exc)
             return render_detail(group, get_deliverable(group, deliverable_id), review_form=form)
         return render_detail(group, get_deliverable(group, deliverable_id), error=exc.message)
     if deliverable.status == DeliverableStatus.APPROVED:
@@ -496,14 +481,14 @@ def review(slug: str, deliverable_id: int):
 @login_required
 def create_milestone(slug: str):
     """Add a milestone to the group (its leads, coordinators, administrators)."""
-    group = get_group(slug)
+    group = load_group(slug)
     require("deliverable.manage", group)
     form = MilestoneForm()
     if form.validate_on_submit():
         try:
             milestone = services.create_milestone(group, actor=current_user, **form.values())
-        except services.FieldErrors as exc:
-            _attach_errors(form, exc.errors)
+        except FieldErrors as exc:
+            show_on_form(form, exc)
         else:
             flash(_("The milestone %(code)s has been added.", code=milestone.code), "success")
             return redirect(url_for(".group_index", slug=group.slug) + "#milestones")
@@ -516,7 +501,7 @@ def create_milestone(slug: str):
 @login_required
 def edit_milestone(slug: str, milestone_id: int):
     """Edit a milestone, or record the day it was reached."""
-    group = get_group(slug)
+    group = load_group(slug)
     milestone = get_milestone(group, milestone_id)
     require("deliverable.manage", milestone)
     if request.method == "GET":
@@ -532,8 +517,8 @@ def edit_milestone(slug: str, milestone_id: int):
             changes = services.update_milestone(
                 milestone, actor=current_user, expected_version=form.version.data, **form.values()
             )
-        except services.FieldErrors as exc:
-            _attach_errors(form, exc.errors)
+        except FieldErrors as exc:
+            show_on_form(form, exc)
         except services.StaleEdit:
             flash(
                 _(

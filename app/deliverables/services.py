@@ -39,6 +39,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.auth.models import User
 from app.core import audit
 from app.core.database import utcnow
+from app.core.errors import FieldErrors, ServiceError
+from app.core.paging import paginate
 from app.core.project import Project, get_project
 from app.deliverables import months
 from app.deliverables.models import (
@@ -117,26 +119,8 @@ DELIVERABLE_FIELDS = (
 MILESTONE_FIELDS = ("code", "title_en", "title_zh", "due", "verification", "achieved_on")
 
 
-class FieldErrors(Exception):
-    """The object cannot be saved; `errors` maps form fields to translated messages."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(errors)
-        self.errors = errors
-
-
 class StaleEdit(Exception):
     """Someone else saved the object after the form was loaded: nothing was changed."""
-
-
-class WorkflowError(Exception):
-    """A change of status is refused; `message` says why, translated."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        #: The form field the message belongs to, or None for the form as a whole.
-        self.field = field
 
 
 # Dates ----------------------------------------------------------------------------------------
@@ -384,12 +368,8 @@ def list_deliverables(
     per_page: int = PER_PAGE,
 ) -> Pagination:
     """Return one page of the deliverables table (two queries: the count and the page)."""
-    return db.paginate(
-        deliverables_query(filters, today=today, group=group),
-        page=page,
-        per_page=per_page,
-        error_out=False,
-    )
+    query = deliverables_query(filters, today=today, group=group)
+    return paginate(query, page=page, per_page=per_page)
 
 
 def iter_deliverables(
@@ -528,7 +508,7 @@ def milestones_page(group: WorkingGroup, *, page: int = 1) -> Pagination:
         .where(Milestone.group_id == group.id)
         .order_by(Milestone.due_on, *_code_order(Milestone.code), Milestone.id)
     )
-    return db.paginate(query, page=page, per_page=MILESTONES_PER_PAGE, error_out=False)
+    return paginate(query, page=page, per_page=MILESTONES_PER_PAGE)
 
 
 def timeline_items(
@@ -735,19 +715,19 @@ def submittable_versions(group: WorkingGroup) -> list[DocumentVersion]:
 
 
 def _submitted_version(deliverable: Deliverable, version_id: int | None) -> DocumentVersion:
-    """Return the document version handed in with a submission, or raise WorkflowError.
+    """Return the document version handed in with a submission, or raise ServiceError.
 
     It must be a version of one of the deliverable's group's documents that is not in the
     trash; the error belongs to the form's `version_id` field.
     """
     if version_id is None:
-        raise WorkflowError(
+        raise ServiceError(
             _("Choose the document to submit from the working group's library."),
             field="version_id",
         )
     version = get_version_for_group(deliverable.group, version_id)
     if version is None:
-        raise WorkflowError(
+        raise ServiceError(
             _(
                 "This document is not in the working group's library, or it is in the trash: "
                 "choose another one."
@@ -768,13 +748,13 @@ def move_deliverable(
     """Change a deliverable's status along the workflow and record the event; commit once.
 
     planned → in progress → in review → submitted → approved, or submitted → returned →
-    in progress. Returning needs a comment. Raises WorkflowError for any other change, and
+    in progress. Returning needs a comment. Raises ServiceError for any other change, and
     when someone else changed the deliverable at the same moment; nothing changes then.
     """
     from_status = deliverable.status
     if (from_status, to_status) not in TRANSITIONS:
         db.session.rollback()
-        raise WorkflowError(
+        raise ServiceError(
             _(
                 "A deliverable that is %(current)s cannot become %(target)s.",
                 current=from_status.label.lower(),
@@ -784,14 +764,14 @@ def move_deliverable(
     comment = _clean_text(comment)
     if to_status == DeliverableStatus.RETURNED and not comment:
         db.session.rollback()
-        raise WorkflowError(
+        raise ServiceError(
             _("Say what must change before the deliverable is submitted again."), field="comment"
         )
     version = None
     if to_status == DeliverableStatus.SUBMITTED:
         try:
             version = _submitted_version(deliverable, version_id)
-        except WorkflowError:
+        except ServiceError:
             db.session.rollback()
             raise
     # Nothing is flushed until the commit, which the version counter guards.
@@ -827,7 +807,7 @@ def move_deliverable(
         db.session.commit()
     except StaleDataError as exc:
         db.session.rollback()
-        raise WorkflowError(
+        raise ServiceError(
             _("Someone else changed this deliverable at the same moment: look at it again.")
         ) from exc
     return event

@@ -165,6 +165,14 @@ def build(
         + [d.due_month for d in deliverables]
         + [m.due_month for m in milestones]
     )
+    # While anything is still open the work is running, so the chart reaches today: a
+    # coordinator chasing late items past the last due month must still see where today is.
+    today_month = months.month_of(project.start_on, today)
+    work_is_running = any(d.status.is_open for d in deliverables) or any(
+        m.achieved_on is None for m in milestones
+    )
+    if work_is_running and today_month > last_month:
+        last_month = today_month
     month_width = CHART_WIDTH / last_month
     start = project.start_on
     left = LABEL_WIDTH
@@ -198,7 +206,6 @@ def build(
         timeline.end_x = round(left + project.duration_months * month_width, 1)
         timeline.end_label = _("End of the project (M%(month)d)", month=project.duration_months)
 
-    today_month = months.month_of(start, today)
     if 1 <= today_month <= last_month:
         timeline.today_x = x_of(today)
     elif today_month < 1:

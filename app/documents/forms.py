@@ -17,13 +17,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.auth.forms import REQUIRED
+from app.core.errors import ServiceError
 from app.core.forms import BaseForm
+from app.core.routing import parse_id
 from app.documents import services
 from app.documents.files import KIND_LABELS
 from app.documents.models import VISIBILITY_LABELS, Visibility
-
-#: The largest id a database integer column holds.
-MAX_ID = 2**31 - 1
 
 TITLE_HELP = _l("Leave it empty to use the file's name.")
 TAGS_HELP = _l("Separate tags with commas, e.g. minutes, 2021, 会议.")
@@ -40,7 +39,7 @@ def visibility_choices() -> list[SelectChoice]:
 def valid_tags(_form: BaseForm, field: StringField) -> None:
     try:
         services.parse_tags(field.data or "")
-    except services.DocumentError as exc:
+    except ServiceError as exc:
         raise ValidationError(exc.message) from exc
 
 
@@ -151,12 +150,6 @@ class FolderForm(BaseForm):
     submit = SubmitField(_l("Save"))
 
 
-def reasonable_date(_form: BaseForm, field: DateField) -> None:
-    """Refuse dates no document can have (they would overflow the time-zone arithmetic)."""
-    if field.data is not None and not 1900 <= field.data.year <= 2999:
-        raise ValidationError(_("Choose a date between the years 1900 and 2999."))
-
-
 def kind_choices() -> list[SelectChoice]:
     return [
         SelectChoice("", _("All types")),
@@ -183,8 +176,8 @@ class FilterForm(BaseForm):
     kind = SelectField(_l("Type"), choices=kind_choices, validators=[Optional()])
     uploader = SelectField(_l("Uploaded by"), choices=[], validators=[Optional()])
     tag = StringField(_l("Tag"), filters=[_strip], validators=[Optional(), Length(max=100)])
-    date_from = DateField(_l("From"), validators=[Optional(), reasonable_date])
-    date_to = DateField(_l("Until"), validators=[Optional(), reasonable_date])
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("Until"), validators=[Optional()])
     sort = SelectField(
         _l("Sort by"),
         choices=[SelectChoice(key, label) for key, label in SORT_LABELS.items()],
@@ -216,7 +209,7 @@ class FilterForm(BaseForm):
         return services.LibraryFilters(
             q=good("q") or "",
             kind=good("kind") or "",
-            uploader_id=int(uploader) if uploader and uploader.isdigit() else None,
+            uploader_id=parse_id(uploader),
             tag=good("tag") or "",
             date_from=good("date_from"),
             date_to=good("date_to"),

@@ -26,6 +26,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
+from app.core.errors import ServiceError, show_on_form
+from app.core.paging import page_arg
+from app.core.routing import parse_id
 from app.core.storage import get_storage
 from app.documents import services
 from app.documents.files import (
@@ -46,8 +49,8 @@ from app.documents.forms import (
     set_folder_choices,
 )
 from app.documents.models import Document, DocumentVersion, Folder, Visibility
+from app.groups.loaders import load_group
 from app.groups.models import WorkingGroup
-from app.groups.services import get_group_by_slug
 from app.permissions import can, require
 
 bp = Blueprint("documents", __name__, template_folder="templates")
@@ -95,15 +98,6 @@ def file_kind_label(content_type: str) -> str:
 # Loading --------------------------------------------------------------------------------------
 
 
-def get_group(slug: str) -> WorkingGroup:
-    """Load a group by its slug or answer 404, then require that the user may see it."""
-    group = get_group_by_slug(slug)
-    if group is None:
-        abort(404)
-    require("group.view", group)
-    return group
-
-
 def get_document(slug: str, document_id: int) -> Document:
     """Load a document of the group at `slug` or answer 404; require that the user may see it."""
     document = services.get_document(slug, document_id)
@@ -131,18 +125,17 @@ def get_folder(group: WorkingGroup, folder_id: int | None) -> Folder | None:
     return folder
 
 
-#: No list has this many pages; a bigger number would overflow the query's offset.
-MAX_PAGE = 100_000
-
-
-def _page() -> int:
-    return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
 
 
 def _folder_arg(group: WorkingGroup, name: str = "folder") -> Folder | None:
     """The folder named in the query string (?folder=3), 404 if it is not this group's."""
-    value = request.args.get(name, type=int)
-    return get_folder(group, value) if value else None
+    value = request.args.get(name)
+    if not value:
+        return None
+    folder_id = parse_id(value)
+    if folder_id is None:
+        abort(404)
+    return get_folder(group, folder_id)
 
 
 def _wants_json() -> bool:
@@ -175,7 +168,7 @@ def render_library(group: WorkingGroup, folder: Folder | None):
     folders = services.folders_of(group)
     filter_form = _filter_form(services.uploaders_of(group))
     filters = filter_form.filters()
-    documents = services.library_page(group, folder, filters, page=_page())
+    documents = services.library_page(group, folder, filters, page=page_arg())
     return render_template(
         "documents/library.html",
         group=group,
@@ -199,7 +192,7 @@ def _list_args() -> dict[str, str]:
 @login_required
 def library(slug: str):
     """Show the top of a group's library: its folders and documents; search and filter them."""
-    group = get_group(slug)
+    group = load_group(slug)
     return render_library(group, None)
 
 
@@ -207,7 +200,7 @@ def library(slug: str):
 @login_required
 def folder(slug: str, folder_id: int):
     """Show one folder of a group's library."""
-    group = get_group(slug)
+    group = load_group(slug)
     return render_library(group, get_folder(group, folder_id))
 
 
@@ -220,7 +213,7 @@ def consortium():
     filters = filter_form.filters()
     return render_template(
         "documents/consortium.html",
-        documents=services.consortium_page(filters, page=_page()),
+        documents=services.consortium_page(filters, page=page_arg()),
         filters=filters,
         filter_form=filter_form,
         sort_labels=SORT_LABELS,
@@ -241,7 +234,7 @@ def _library_url(group: WorkingGroup, folder: Folder | None) -> str:
 @login_required
 def create_folder(slug: str):
     """Make a folder in the library (inside the folder named by ?parent=)."""
-    group = get_group(slug)
+    group = load_group(slug)
     require("document.upload", group)
     parent = _folder_arg(group, "parent")
     form = FolderForm()
@@ -250,8 +243,8 @@ def create_folder(slug: str):
             folder = services.create_folder(
                 group, form.name.data, parent=parent, actor=current_user
             )
-        except services.DocumentError as exc:
-            form.name.errors.append(exc.message)
+        except ServiceError as exc:
+            show_on_form(form, exc, "name")
         else:
             flash(_("The folder %(name)s has been created.", name=folder.name), "success")
             return redirect(_library_url(group, folder))
@@ -269,15 +262,15 @@ def create_folder(slug: str):
 @login_required
 def edit_folder(slug: str, folder_id: int):
     """Rename a folder."""
-    group = get_group(slug)
+    group = load_group(slug)
     folder = get_folder(group, folder_id)
     require("folder.edit", folder)
     form = FolderForm(obj=folder)
     if form.validate_on_submit():
         try:
             changed = services.rename_folder(folder, form.name.data, actor=current_user)
-        except services.DocumentError as exc:
-            form.name.errors.append(exc.message)
+        except ServiceError as exc:
+            show_on_form(form, exc, "name")
         else:
             if changed:
                 flash(_("The folder is now called %(name)s.", name=folder.name), "success")
@@ -298,13 +291,13 @@ def edit_folder(slug: str, folder_id: int):
 @login_required
 def delete_folder(slug: str, folder_id: int):
     """Delete an empty folder."""
-    group = get_group(slug)
+    group = load_group(slug)
     folder = get_folder(group, folder_id)
     require("folder.edit", folder)
     parent, name = folder.parent, folder.name
     try:
         services.delete_folder(folder, actor=current_user)
-    except services.DocumentError as exc:
+    except ServiceError as exc:
         flash(exc.message, "danger")
         return redirect(_library_url(group, folder))
     flash(_("The folder %(name)s has been deleted.", name=name), "success")
@@ -322,7 +315,7 @@ def _max_upload_size() -> int | None:
 @login_required
 def upload(slug: str):
     """Upload one or several files as new documents (the page's script sends one per request)."""
-    group = get_group(slug)
+    group = load_group(slug)
     require("document.upload", group)
     folders = services.folders_of(group)
     form = UploadForm()
@@ -343,8 +336,8 @@ def upload(slug: str):
                 tags=form.tags.data or "",
                 visibility=Visibility(form.visibility.data),
             )
-        except services.DocumentError as exc:
-            getattr(form, exc.field or "files").errors.append(exc.message)
+        except ServiceError as exc:
+            show_on_form(form, exc, "files")
         else:
             for document in documents:
                 flash(_("%(title)s has been uploaded.", title=document.title), "success")
@@ -415,8 +408,8 @@ def edit(slug: str, document_id: int):
                 tags=form.tags.data or "",
                 visibility=Visibility(form.visibility.data),
             )
-        except services.DocumentError as exc:
-            getattr(form, exc.field or "title").errors.append(exc.message)
+        except ServiceError as exc:
+            show_on_form(form, exc, "title")
         else:
             if changed:
                 flash(_("%(title)s has been saved.", title=document.title), "success")
@@ -469,8 +462,8 @@ def upload_version(slug: str, document_id: int):
                 actor=current_user,
                 comment=form.comment.data or "",
             )
-        except services.DocumentError as exc:
-            form.file.errors.append(exc.message)
+        except ServiceError as exc:
+            show_on_form(form, exc, "file")
         else:
             flash(
                 _(
@@ -500,7 +493,7 @@ def restore_version(slug: str, document_id: int, version_id: int):
     require("document.add_version", document)
     try:
         restored = services.restore_version(version, actor=current_user)
-    except services.DocumentError as exc:
+    except ServiceError as exc:
         flash(exc.message, "danger")
     else:
         flash(
@@ -614,11 +607,11 @@ def restore(slug: str, document_id: int):
 @login_required
 def trash_list(slug: str):
     """List what is in the group's trash, and when it will be removed for good."""
-    group = get_group(slug)
+    group = load_group(slug)
     return render_template(
         "documents/trash.html",
         group=group,
-        documents=services.trash_page(group, page=_page()),
+        documents=services.trash_page(group, page=page_arg()),
         retention=services.trash_retention(),
         list_args=_list_args(),
     )
@@ -628,7 +621,7 @@ def trash_list(slug: str):
 @login_required
 def empty_trash(slug: str):
     """Remove everything in the group's trash for good (documents still needed stay)."""
-    group = get_group(slug)
+    group = load_group(slug)
     require("documents.empty_trash", group)
     result = services.empty_trash(group, actor=current_user)
     if result.purged:

@@ -33,6 +33,9 @@ from sqlalchemy.orm import aliased, selectinload
 from app.auth.models import User
 from app.core import audit
 from app.core.database import utcnow
+from app.core.errors import ServiceError
+from app.core.paging import paginate
+from app.core.routing import is_valid_id
 from app.core.storage import StoredFile, get_storage
 from app.documents.files import (
     CONTENT_TYPES_OF_KIND,
@@ -61,24 +64,6 @@ DEFAULT_TRASH_RETENTION_DAYS = 30
 #: Commas of both widths, the Chinese enumeration comma and semicolons separate tags.
 TAG_SEPARATORS = re.compile(r"[,，、;；]")
 WHITESPACE = re.compile(r"\s+")
-
-#: The largest id an integer column holds: a bigger number in an address is no id at all.
-MAX_ID = 2**31 - 1
-
-
-def _is_id(value: object) -> bool:
-    return isinstance(value, int) and 0 < value <= MAX_ID
-
-
-class DocumentError(Exception):
-    """A change to the library is refused; `message` says why, translated."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        #: The form field the message belongs to, or None for the form as a whole.
-        self.field = field
-
 
 # Protected versions ---------------------------------------------------------------------------
 
@@ -117,7 +102,7 @@ def clean_text(value: str | None) -> str:
 def parse_tags(text: str | Iterable[str] | None) -> list[str]:
     """Return the tags in `text` ("minutes, 2021；会议"): trimmed, NFC, without repeats.
 
-    Raises DocumentError when there are too many or one is too long.
+    Raises ServiceError when there are too many or one is too long.
     """
     if text is None:
         return []
@@ -129,13 +114,13 @@ def parse_tags(text: str | Iterable[str] | None) -> list[str]:
         if not tag or tag.casefold() in seen:
             continue
         if len(tag) > MAX_TAG_LENGTH:
-            raise DocumentError(
+            raise ServiceError(
                 _("A tag has at most %(max)d characters.", max=MAX_TAG_LENGTH), "tags"
             )
         seen.add(tag.casefold())
         tags.append(tag)
     if len(tags) > MAX_TAGS:
-        raise DocumentError(_("A document has at most %(max)d tags.", max=MAX_TAGS), "tags")
+        raise ServiceError(_("A document has at most %(max)d tags.", max=MAX_TAGS), "tags")
     return tags
 
 
@@ -156,7 +141,7 @@ def _title_from(filename: str) -> str:
 
 def _check_description(description: str) -> str:
     if len(description) > MAX_DESCRIPTION_LENGTH:
-        raise DocumentError(
+        raise ServiceError(
             _("A description has at most %(max)d characters.", max=MAX_DESCRIPTION_LENGTH),
             "description",
         )
@@ -165,9 +150,9 @@ def _check_description(description: str) -> str:
 
 def _check_title(title: str) -> str:
     if not title:
-        raise DocumentError(_("Give the document a title."), "title")
+        raise ServiceError(_("Give the document a title."), "title")
     if len(title) > MAX_TITLE_LENGTH:
-        raise DocumentError(
+        raise ServiceError(
             _("A title has at most %(max)d characters.", max=MAX_TITLE_LENGTH), "title"
         )
     return title
@@ -178,7 +163,7 @@ def _check_title(title: str) -> str:
 
 def get_document(group_slug: str, document_id: int) -> Document | None:
     """Return the document with this id if it belongs to the group at this address."""
-    if not _is_id(document_id):
+    if not is_valid_id(document_id):
         return None
     query = (
         sa.select(Document)
@@ -208,7 +193,7 @@ def get_version_for_group(
     This is how other domains (deliverables, meetings) address a document version. A version
     whose document is in the trash is left out unless `include_trashed`.
     """
-    if not _is_id(version_id):
+    if not is_valid_id(version_id):
         return None
     query = (
         sa.select(DocumentVersion)
@@ -223,7 +208,7 @@ def get_version_for_group(
 
 def get_folder(group: WorkingGroup, folder_id: int | None) -> Folder | None:
     """Return the group's folder with this id, or None (also for another group's folder)."""
-    if not _is_id(folder_id):
+    if not is_valid_id(folder_id):
         return None
     folder = db.session.get(Folder, folder_id)
     if folder is None or folder.group_id != group.id:
@@ -382,7 +367,7 @@ def library_page(
             query = query.where(Document.folder_id.is_(None))
         else:
             query = query.where(Document.folder_id == folder.id)
-    return db.paginate(_list_options(query), page=page, per_page=per_page, error_out=False)
+    return paginate(_list_options(query), page=page, per_page=per_page)
 
 
 def consortium_page(filters: LibraryFilters, *, page: int = 1, per_page: int = 25) -> Pagination:
@@ -390,7 +375,7 @@ def consortium_page(filters: LibraryFilters, *, page: int = 1, per_page: int = 2
     query = _filtered_query(filters).where(
         Document.visibility == Visibility.CONSORTIUM, Document.trashed_at.is_(None)
     )
-    return db.paginate(_list_options(query), page=page, per_page=per_page, error_out=False)
+    return paginate(_list_options(query), page=page, per_page=per_page)
 
 
 def trash_page(group: WorkingGroup, *, page: int = 1, per_page: int = 25) -> Pagination:
@@ -401,7 +386,7 @@ def trash_page(group: WorkingGroup, *, page: int = 1, per_page: int = 25) -> Pag
         .order_by(Document.trashed_at.desc(), Document.id.desc())
         .options(selectinload(Document.trashed_by))
     )
-    return db.paginate(_list_options(query), page=page, per_page=per_page, error_out=False)
+    return paginate(_list_options(query), page=page, per_page=per_page)
 
 
 def uploaders_of(group: WorkingGroup | None = None) -> list[User]:
@@ -441,7 +426,7 @@ def _check_files(files: Sequence[IncomingFile]) -> list[_Checked]:
         try:
             file_type = identify(incoming.stream, name)
         except FileRejected as exc:
-            raise DocumentError(exc.message, "files") from exc
+            raise ServiceError(exc.message, "files") from exc
         checked.append(_Checked(incoming, name, file_type.content_type))
     return checked
 
@@ -498,16 +483,16 @@ def upload_documents(
     to the file's name without its extension; a title may be given only for a single file.
     """
     if not files:
-        raise DocumentError(_("Choose at least one file."), "files")
+        raise ServiceError(_("Choose at least one file."), "files")
     title = clean_text(title)
     if title and len(files) > 1:
-        raise DocumentError(_("Give a title only when you upload a single file."), "title")
+        raise ServiceError(_("Give a title only when you upload a single file."), "title")
     if title:
         _check_title(title)
     description = _check_description(clean_text(description))
     tag_list = parse_tags(tags)
     if folder is not None and folder.group_id != group.id:
-        raise DocumentError(_("Choose a folder of this library."), "folder")
+        raise ServiceError(_("Choose a folder of this library."), "folder")
     checked = _check_files(files)
     documents: list[Document] = []
 
@@ -554,7 +539,7 @@ def _add_version(
     document: Document, checked: _Checked, *, actor: User, comment: str, restored_from=None
 ) -> DocumentVersion:
     if document.is_trashed:
-        raise DocumentError(_("This document is in the trash: restore it first."))
+        raise ServiceError(_("This document is in the trash: restore it first."))
     versions: list[DocumentVersion] = []
 
     def add_row() -> None:
@@ -578,7 +563,7 @@ def _add_version(
     try:
         _store_and_commit([checked], add_row)
     except IntegrityError as exc:  # someone added a version with the same number meanwhile
-        raise DocumentError(
+        raise ServiceError(
             _("Someone else added a version at the same moment. Please try again.")
         ) from exc
     return versions[0]
@@ -590,7 +575,7 @@ def upload_version(
     """Add a new version (the next number) to a document, with the uploader's comment."""
     comment = clean_text(comment)
     if len(comment) > MAX_COMMENT_LENGTH:
-        raise DocumentError(
+        raise ServiceError(
             _("A comment has at most %(max)d characters.", max=MAX_COMMENT_LENGTH), "comment"
         )
     (checked,) = _check_files([incoming])
@@ -606,7 +591,7 @@ def restore_version(version: DocumentVersion, *, actor: User) -> DocumentVersion
         log.error(
             "stored file %s of document version %s is missing", version.storage_key, version.id
         )
-        raise DocumentError(
+        raise ServiceError(
             _(
                 "The file of version %(number)d is missing: it cannot be restored.",
                 number=version.number,
@@ -658,7 +643,7 @@ def update_document(
 def move_document(document: Document, folder: Folder | None, *, actor: User) -> bool:
     """Move a document into `folder` (None: the top of the library); return True if it moved."""
     if folder is not None and folder.group_id != document.group_id:
-        raise DocumentError(_("Choose a folder of this library."), "folder")
+        raise ServiceError(_("Choose a folder of this library."), "folder")
     new_id = folder.id if folder else None
     if document.folder_id == new_id:
         return False
@@ -719,9 +704,9 @@ def record_download(
 def _check_folder_name(name: str, group: WorkingGroup, parent: Folder | None, own_id=None) -> str:
     name = WHITESPACE.sub(" ", clean_text(name))
     if not name:
-        raise DocumentError(_("Give the folder a name."), "name")
+        raise ServiceError(_("Give the folder a name."), "name")
     if len(name) > MAX_FOLDER_NAME_LENGTH:
-        raise DocumentError(
+        raise ServiceError(
             _("A folder name has at most %(max)d characters.", max=MAX_FOLDER_NAME_LENGTH), "name"
         )
     parent_id = parent.id if parent else None
@@ -731,7 +716,7 @@ def _check_folder_name(name: str, group: WorkingGroup, parent: Folder | None, ow
     )
     for folder_id, sibling in db.session.execute(siblings):
         if folder_id != own_id and sibling.casefold() == name.casefold():
-            raise DocumentError(_("There is already a folder with this name here."), "name")
+            raise ServiceError(_("There is already a folder with this name here."), "name")
     return name
 
 
@@ -740,9 +725,9 @@ def create_folder(
 ) -> Folder:
     """Make a folder in the group's library, inside `parent` (None: at the top)."""
     if parent is not None and parent.group_id != group.id:
-        raise DocumentError(_("Choose a folder of this library."), "parent")
+        raise ServiceError(_("Choose a folder of this library."), "parent")
     if parent is not None and len(folder_path(parent)) >= MAX_FOLDER_DEPTH:
-        raise DocumentError(_("Folders nest at most %(max)d deep.", max=MAX_FOLDER_DEPTH), "name")
+        raise ServiceError(_("Folders nest at most %(max)d deep.", max=MAX_FOLDER_DEPTH), "name")
     name = _check_folder_name(name, group, parent)
     folder = Folder(group=group, parent=parent, name=name, created_by=actor)
     db.session.add(folder)
@@ -774,7 +759,7 @@ def delete_folder(folder: Folder, *, actor: User) -> None:
         .where(Document.folder_id == folder.id, Document.trashed_at.is_(None))
     )
     if has_subfolders or live_documents:
-        raise DocumentError(_("Only an empty folder can be deleted: move or trash what is in it."))
+        raise ServiceError(_("Only an empty folder can be deleted: move or trash what is in it."))
     db.session.execute(
         sa.update(Document).where(Document.folder_id == folder.id).values(folder_id=None)
     )

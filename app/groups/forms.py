@@ -28,8 +28,9 @@ from wtforms.widgets import HiddenInput
 from app.auth.forms import REQUIRED
 from app.core.forms import BaseForm
 from app.core.i18n import LANGUAGE_NAMES
+from app.core.routing import MAX_ID
 from app.groups.models import GROUP_ROLE_LABELS, GroupRole
-from app.groups.services import MAX_ID, SLUG_MAX_LENGTH
+from app.groups.services import SLUG_MAX_LENGTH
 
 #: Slugs that would clash with the pages under /groups/.
 RESERVED_SLUGS = frozenset({"new"})

@@ -6,7 +6,9 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.core.errors import FieldErrors, ServiceError, show_on_form
 from app.core.i18n import current_language
+from app.core.paging import page_arg
 from app.groups import services
 from app.groups.forms import (
     AddMemberForm,
@@ -16,19 +18,11 @@ from app.groups.forms import (
     InviteToGroupForm,
     role_choices,
 )
+from app.groups.loaders import load_group
 from app.groups.models import Membership, WorkingGroup
 from app.permissions import can, group_role, require
 
 bp = Blueprint("groups", __name__, template_folder="templates")
-
-
-def get_group(slug: str) -> WorkingGroup:
-    """Load a group by its slug or answer 404, then require that the user may see it."""
-    group = services.get_group_by_slug(slug)
-    if group is None:
-        abort(404)
-    require("group.view", group)
-    return group
 
 
 def get_membership(group: WorkingGroup, membership_id: int) -> Membership:
@@ -39,22 +33,12 @@ def get_membership(group: WorkingGroup, membership_id: int) -> Membership:
     return membership
 
 
-#: Beyond this page number there is nothing to show; larger numbers would only strain the database.
-MAX_PAGE = 10_000
-
-
-def _page() -> int:
-    """Return the page number the URL asks for, kept within sensible bounds."""
-    page = request.args.get("page", 1, type=int) or 1
-    return max(1, min(page, MAX_PAGE))
-
-
 def render_home(group: WorkingGroup, *, errors: dict[int, list[str]] | None = None, message=None):
     """Render a group's home; `errors` are shown next to the member rows they concern."""
     return render_template(
         "groups/home.html",
         group=group,
-        members=services.members_page(group, page=_page()),
+        members=services.members_page(group, page=page_arg()),
         my_role=group_role(current_user, group),
         role_choices=role_choices(),
         row_errors=errors or {},
@@ -70,7 +54,7 @@ def render_home(group: WorkingGroup, *, errors: dict[int, list[str]] | None = No
 def index():
     """List the working groups the user may open (archived ones on request, for coordinators)."""
     archived = request.args.get("archived") == "1" and can(current_user, "group.archive")
-    cards, pagination = services.group_cards(current_user, archived=archived, page=_page())
+    cards, pagination = services.group_cards(current_user, archived=archived, page=page_arg())
     return render_template(
         "groups/index.html", cards=cards, pagination=pagination, archived=archived
     )
@@ -86,8 +70,8 @@ def create():
         values = {name: getattr(form, name).data for name in services.GROUP_FIELDS}
         try:
             group = services.create_group(actor=current_user, **values)
-        except services.GroupFieldError as exc:
-            _attach_errors(form, exc.errors)
+        except FieldErrors as exc:
+            show_on_form(form, exc)
         else:
             flash(_("The working group %(code)s has been created.", code=group.code), "success")
             return redirect(url_for("groups.home", slug=group.slug))
@@ -98,22 +82,22 @@ def create():
 @login_required
 def home(slug: str):
     """Show a group's home: its description and members (and, to managers, the controls)."""
-    return render_home(get_group(slug))
+    return render_home(load_group(slug))
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
 @login_required
 def edit(slug: str):
     """Edit a group's code, address, names, descriptions and priority."""
-    group = get_group(slug)
+    group = load_group(slug)
     require("group.edit", group)
     form = GroupForm(obj=group)
     if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in services.GROUP_FIELDS}
         try:
             changes = services.update_group(group, actor=current_user, **values)
-        except services.GroupFieldError as exc:
-            _attach_errors(form, exc.errors)
+        except FieldErrors as exc:
+            show_on_form(form, exc)
         else:
             if changes:
                 flash(_("The working group %(code)s has been saved.", code=group.code), "success")
@@ -123,16 +107,11 @@ def edit(slug: str):
     return render_template("groups/edit.html", form=form, group=group)
 
 
-def _attach_errors(form: GroupForm, errors: dict[str, str]) -> None:
-    for name, message in errors.items():
-        getattr(form, name).errors.append(message)
-
-
 @bp.route("/<slug>/archive", methods=["POST"])
 @login_required
 def archive(slug: str):
     """Archive a group: it becomes read-only and leaves the default lists."""
-    group = get_group(slug)
+    group = load_group(slug)
     require("group.archive", group)
     if services.archive_group(group, actor=current_user):
         flash(_("The working group %(code)s has been archived.", code=group.code), "success")
@@ -145,7 +124,7 @@ def archive(slug: str):
 @login_required
 def restore(slug: str):
     """Bring an archived group back into use."""
-    group = get_group(slug)
+    group = load_group(slug)
     require("group.archive", group)
     if services.restore_group(group, actor=current_user):
         flash(_("The working group %(code)s has been restored.", code=group.code), "success")
@@ -161,7 +140,7 @@ def restore(slug: str):
 @login_required
 def candidates(slug: str):
     """Answer the search-as-you-type: up to 10 active accounts outside the group (JSON)."""
-    group = get_group(slug)
+    group = load_group(slug)
     require("group.manage_members", group)
     search = CandidateSearchForm(request.args)
     if not search.validate():
@@ -184,7 +163,7 @@ def _candidate_json(person) -> dict:
 @login_required
 def add_member(slug: str):
     """Find an existing account (by name, Chinese name, e-mail, organisation) and add it."""
-    group = get_group(slug)
+    group = load_group(slug)
     require("group.manage_members", group)
     search = CandidateSearchForm(request.args)
     form = AddMemberForm()
@@ -193,8 +172,8 @@ def add_member(slug: str):
             membership = services.add_member(
                 group, form.user_id.data, form.role.role, actor=current_user
             )
-        except services.MembershipError as exc:
-            form.form_errors.append(exc.message)
+        except ServiceError as exc:
+            show_on_form(form, exc)
         else:
             flash(
                 _(
@@ -221,7 +200,7 @@ def add_member(slug: str):
 @login_required
 def invite_member(slug: str):
     """Invite a new person by e-mail straight into the group, as a plain site member."""
-    group = get_group(slug)
+    group = load_group(slug)
     require("group.manage_members", group)
     form = InviteToGroupForm()
     if request.method == "GET":
@@ -237,8 +216,8 @@ def invite_member(slug: str):
                 locale=form.locale.data,
                 name=form.name.data,
             )
-        except services.MembershipError as exc:
-            form.email.errors.append(exc.message)
+        except ServiceError as exc:
+            show_on_form(form, exc, "email")
             existing_account = exc.field == "email"
         else:
             flash(_("The invitation to %(email)s is on its way.", email=form.email.data), "success")
@@ -252,7 +231,7 @@ def invite_member(slug: str):
 @login_required
 def change_role(slug: str, membership_id: int):
     """Give a member another role in the group (the last lead stays a lead)."""
-    group = get_group(slug)
+    group = load_group(slug)
     require("group.manage_members", group)
     membership = get_membership(group, membership_id)
     form = ChangeRoleForm()
@@ -261,7 +240,7 @@ def change_role(slug: str, membership_id: int):
     name = membership.user.name
     try:
         changed = services.change_role(membership, form.role.role, actor=current_user)
-    except services.MembershipError as exc:
+    except ServiceError as exc:
         return render_home(group, errors={membership_id: [exc.message]}, message=exc.message)
     if changed:
         flash(
@@ -277,13 +256,13 @@ def change_role(slug: str, membership_id: int):
 @login_required
 def remove_member(slug: str, membership_id: int):
     """Take a person out of the group (never its last lead)."""
-    group = get_group(slug)
+    group = load_group(slug)
     require("group.manage_members", group)
     membership = get_membership(group, membership_id)
     name = membership.user.name
     try:
         services.remove_member(membership, actor=current_user)
-    except services.MembershipError as exc:
+    except ServiceError as exc:
         return render_home(group, errors={membership_id: [exc.message]}, message=exc.message)
     flash(_("%(name)s has left %(group)s.", name=name, group=group.code), "success")
     if not can(current_user, "group.view", group):  # they took themselves out

@@ -19,7 +19,10 @@ from sqlalchemy.orm import selectinload
 from app.auth.models import SiteRole, User
 from app.auth.services import find_user_by_email
 from app.core import audit
+from app.core.errors import FieldErrors, ServiceError
 from app.core.forms import has_forbidden_characters
+from app.core.paging import paginate
+from app.core.routing import is_valid_id
 from app.extensions import db
 from app.groups.models import GroupRole, Membership, WorkingGroup
 from app.invitations.models import Invitation
@@ -50,26 +53,6 @@ CANDIDATE_LIMIT = 10
 #: As long as `WorkingGroup.slug` may be.
 SLUG_MAX_LENGTH = 64
 
-#: The largest id an integer column holds: a bigger number in a URL or form is no id at all.
-MAX_ID = 2**31 - 1
-
-
-class GroupFieldError(Exception):
-    """The group cannot be saved; `errors` maps form fields to translated messages."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(errors)
-        self.errors = errors
-
-
-class MembershipError(Exception):
-    """A membership change is refused; `message` says why, translated."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        #: The form field the message belongs to, or None for the form as a whole.
-        self.field = field
 
 
 # Reading ----------------------------------------------------------------------------------------
@@ -117,13 +100,8 @@ def group_cards(
     Three queries whatever the number of groups: the page, the leads, the counts.
     """
     archived = archived and sees_all_groups(user)
-    pagination = db.paginate(
-        _visible_groups_query(user, archived=archived),
-        page=page,
-        per_page=per_page,
-        error_out=False,
-        count=True,
-    )
+    query = _visible_groups_query(user, archived=archived)
+    pagination = paginate(query, page=page, per_page=per_page)
     groups: Sequence[WorkingGroup] = pagination.items
     ids = [g.id for g in groups]
     leads: dict[int, list[User]] = {i: [] for i in ids}
@@ -180,12 +158,12 @@ def members_of(group: WorkingGroup) -> list[Membership]:
 
 def members_page(group: WorkingGroup, page: int = 1, per_page: int = 100) -> Pagination:
     """Return one page of the group's active members, leads first, then by name."""
-    return db.paginate(_members_query(group), page=page, per_page=per_page, error_out=False)
+    return paginate(_members_query(group), page=page, per_page=per_page)
 
 
 def get_membership(group: WorkingGroup, membership_id: int) -> Membership | None:
     """Return the membership with this id if it belongs to `group`, else None."""
-    if not 0 < membership_id <= MAX_ID:
+    if not is_valid_id(membership_id):
         return None
     return db.session.scalars(
         sa.select(Membership).where(Membership.id == membership_id, Membership.group_id == group.id)
@@ -219,19 +197,19 @@ def _conflicts(code: str, slug: str, exclude: WorkingGroup | None) -> dict[str, 
     return errors
 
 
-def _taken(values: dict[str, str | None], exclude: WorkingGroup | None) -> GroupFieldError:
+def _taken(values: dict[str, str | None], exclude: WorkingGroup | None) -> FieldErrors:
     """Roll back a unique-constraint race and return the same field errors as the check."""
     db.session.rollback()
     errors = _conflicts(values["code"] or "", values["slug"] or "", exclude)
-    return GroupFieldError(errors or {"code": _("Another working group already uses this code.")})
+    return FieldErrors(errors or {"code": _("Another working group already uses this code.")})
 
 
 def create_group(*, actor: User, **values: str | None) -> WorkingGroup:
-    """Create a working group; raise GroupFieldError if its code or slug is taken."""
+    """Create a working group; raise FieldErrors if its code or slug is taken."""
     values = _clean(values)
     errors = _conflicts(values["code"] or "", values["slug"] or "", None)
     if errors:
-        raise GroupFieldError(errors)
+        raise FieldErrors(errors)
     group = WorkingGroup(**values)
     db.session.add(group)
     try:
@@ -251,12 +229,12 @@ def create_group(*, actor: User, **values: str | None) -> WorkingGroup:
 def update_group(group: WorkingGroup, *, actor: User, **values: str | None) -> dict[str, list]:
     """Save a group's details; return what changed as {field: [old, new]}.
 
-    Raises GroupFieldError if the new code or slug is taken by another group.
+    Raises FieldErrors if the new code or slug is taken by another group.
     """
     values = _clean(values)
     errors = _conflicts(values["code"] or "", values["slug"] or "", group)
     if errors:
-        raise GroupFieldError(errors)
+        raise FieldErrors(errors)
     changes: dict[str, list] = {}
     try:
         for field, value in values.items():
@@ -299,7 +277,7 @@ def restore_group(group: WorkingGroup, *, actor: User) -> bool:
 
 def _refuse_if_archived(group: WorkingGroup) -> None:
     if group.is_archived:
-        raise MembershipError(_("This working group is archived: its membership cannot change."))
+        raise ServiceError(_("This working group is archived: its membership cannot change."))
 
 
 def candidates(group: WorkingGroup, text: str, limit: int = CANDIDATE_LIMIT) -> list[User]:
@@ -339,21 +317,21 @@ def add_member(group: WorkingGroup, user_id: int, role: GroupRole, *, actor: Use
     _refuse_if_archived(group)
     user = db.session.get(User, user_id)
     if user is None or not user.is_active_account or user.is_erased:
-        raise MembershipError(_("There is no active account to add with this choice."))
+        raise ServiceError(_("There is no active account to add with this choice."))
     already = db.session.scalar(
         sa.select(Membership.id).where(
             Membership.group_id == group.id, Membership.user_id == user.id
         )
     )
     if already is not None:
-        raise MembershipError(_("%(name)s is already in this working group.", name=user.name))
+        raise ServiceError(_("%(name)s is already in this working group.", name=user.name))
     membership = Membership(user=user, group=group, role=role)
     db.session.add(membership)
     try:
         db.session.flush()
     except IntegrityError as exc:  # the same person added twice at the same moment
         db.session.rollback()
-        raise MembershipError(
+        raise ServiceError(
             _("%(name)s is already in this working group.", name=user.name)
         ) from exc
     audit.record(
@@ -395,7 +373,7 @@ def _would_leave_no_lead(group: WorkingGroup, membership: Membership) -> bool:
     current = {m.id: (m, active) for m, active in rows}
     if membership.id not in current:  # removed by someone else meanwhile
         db.session.rollback()
-        raise MembershipError(_("This person is no longer in this working group."))
+        raise ServiceError(_("This person is no longer in this working group."))
     is_active_lead = membership.role == GroupRole.LEAD and current[membership.id][1]
     if not is_active_lead:
         return False
@@ -408,13 +386,13 @@ def _would_leave_no_lead(group: WorkingGroup, membership: Membership) -> bool:
 def change_role(membership: Membership, role: GroupRole, *, actor: User) -> bool:
     """Give a member another group role; return False if it was already theirs.
 
-    The last lead of a group cannot be demoted: MembershipError says so and nothing changes.
+    The last lead of a group cannot be demoted: ServiceError says so and nothing changes.
     """
     group = membership.group
     _refuse_if_archived(group)
     if _would_leave_no_lead(group, membership) and role != GroupRole.LEAD:
         db.session.rollback()
-        raise MembershipError(
+        raise ServiceError(
             _("A working group needs at least one lead: name another lead first.")
         )
     old = membership.role
@@ -438,13 +416,13 @@ def change_role(membership: Membership, role: GroupRole, *, actor: User) -> bool
 def remove_member(membership: Membership, *, actor: User) -> None:
     """Take a person out of a group; they lose access to it at their next request.
 
-    The last lead of a group cannot be removed: MembershipError says so and nothing changes.
+    The last lead of a group cannot be removed: ServiceError says so and nothing changes.
     """
     group = membership.group
     _refuse_if_archived(group)
     if _would_leave_no_lead(group, membership):
         db.session.rollback()
-        raise MembershipError(
+        raise ServiceError(
             _("A working group needs at least one lead: name another lead first.")
         )
     audit.record(
@@ -470,12 +448,12 @@ def invite_to_group(
 ) -> Invitation:
     """Invite a new person by e-mail into the group, as a plain member of the site.
 
-    Raises MembershipError (on the `email` field) if an account already uses the address:
+    Raises ServiceError (on the `email` field) if an account already uses the address:
     that person is added as an existing member instead.
     """
     _refuse_if_archived(group)
     if find_user_by_email(email) is not None:
-        raise MembershipError(
+        raise ServiceError(
             _(
                 "An account already uses this address: add the person as an existing member "
                 "instead."

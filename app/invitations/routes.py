@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from app.core.errors import ServiceError, show_on_form
 from app.core.i18n import SESSION_LANGUAGE_KEY
 from app.invitations import services
 from app.invitations.forms import AcceptInvitationForm
@@ -41,8 +42,8 @@ def accept(token: str):
                 locale=form.locale.data,
                 timezone=form.timezone.data,
             )
-        except services.InvitationError as exc:
-            form.form_errors.append(exc.message)
+        except ServiceError as exc:
+            show_on_form(form, exc)
         else:
             session.clear()
             session[SESSION_LANGUAGE_KEY] = user.locale

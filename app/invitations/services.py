@@ -29,6 +29,7 @@ from app.auth.models import SiteRole, User, normalise_email
 from app.auth.services import AccountExists, create_user, find_user_by_email
 from app.core import audit
 from app.core.database import utcnow
+from app.core.errors import ServiceError
 from app.core.forms import has_forbidden_characters
 from app.core.i18n import LANGUAGE_NAMES
 from app.core.mail import enqueue, external_url
@@ -38,14 +39,6 @@ from app.invitations.models import Invitation, InvitationGroup
 from app.organisations.models import Organisation
 
 INVITATION_SUBJECT = _l("You are invited to the IC2PerMed working-group portal")
-
-
-class InvitationError(Exception):
-    """The invitation cannot be made; `message` says why, translated."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def _hash(token: str) -> str:
@@ -104,11 +97,11 @@ def invite(
 ) -> Invitation:
     """Invite a person by e-mail, or add groups to their pending invitation and resend it.
 
-    Raises InvitationError if an account already uses the address.
+    Raises ServiceError if an account already uses the address.
     """
     email = normalise_email(email)
     if find_user_by_email(email) is not None:
-        raise InvitationError(
+        raise ServiceError(
             _("An account with the address %(email)s already exists.", email=email)
         )
     invitation = pending_invitation_for(email)
@@ -150,7 +143,7 @@ def invite(
 def resend(invitation: Invitation, *, actor: User) -> None:
     """Send a pending or expired invitation again, with a new link valid for 7 more days."""
     if invitation.accepted_at is not None or invitation.revoked_at is not None:
-        raise InvitationError(_("This invitation can no longer be sent."))
+        raise ServiceError(_("This invitation can no longer be sent."))
     _send(invitation)
     audit.record("invitation.resent", actor=actor, target=invitation, email=invitation.email)
     db.session.commit()
@@ -159,7 +152,7 @@ def resend(invitation: Invitation, *, actor: User) -> None:
 def revoke(invitation: Invitation, *, actor: User) -> None:
     """Withdraw an invitation: its link stops working at once."""
     if invitation.accepted_at is not None:
-        raise InvitationError(_("This invitation has already been accepted."))
+        raise ServiceError(_("This invitation has already been accepted."))
     if invitation.revoked_at is None:
         invitation.revoked_at = utcnow()
         audit.record("invitation.revoked", actor=actor, target=invitation, email=invitation.email)
@@ -201,7 +194,7 @@ def accept(
         )
     except AccountExists as exc:
         db.session.rollback()
-        raise InvitationError(
+        raise ServiceError(
             _("An account with the address %(email)s already exists.", email=str(exc))
         ) from exc
     for item in invitation.groups:
@@ -219,7 +212,7 @@ def accept(
         db.session.commit()
     except IntegrityError as exc:  # the same link accepted twice at the same moment
         db.session.rollback()
-        raise InvitationError(_("This invitation has already been accepted.")) from exc
+        raise ServiceError(_("This invitation has already been accepted.")) from exc
     return user
 
 
@@ -240,14 +233,6 @@ IMPORT_MAX_LENGTHS = {
     "language": 8,
     "groups": 1000,
 }
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be read; `message` says why, translated."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass
@@ -276,7 +261,7 @@ class ImportRow:
 def decode_invitation_file(data: bytes) -> str:
     """Return the text of an uploaded file: UTF-8, with or without a byte-order mark."""
     if len(data) > MAX_IMPORT_BYTES:
-        raise ImportFileError(
+        raise ServiceError(
             _(
                 "The file is larger than %(size)d KB. Split it into smaller files.",
                 size=MAX_IMPORT_BYTES // 1024,
@@ -285,7 +270,7 @@ def decode_invitation_file(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportFileError(
+        raise ServiceError(
             _("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.")
         ) from exc
 
@@ -296,13 +281,13 @@ def encode_payload(data: bytes) -> str:
 
 
 def decode_payload(payload: str | None) -> bytes:
-    """Return the file the preview carried; raise ImportFileError if it is missing or broken."""
+    """Return the file the preview carried; raise ServiceError if it is missing or broken."""
     try:
         data = base64.b64decode(payload or "", altchars=b"-_", validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise ImportFileError(_("Upload the file again.")) from exc
+        raise ServiceError(_("Upload the file again.")) from exc
     if not data:
-        raise ImportFileError(_("Upload the file again."))
+        raise ServiceError(_("Upload the file again."))
     return data
 
 
@@ -313,7 +298,7 @@ def _read_rows(text: str) -> list[tuple[int, dict[str | None, object]]]:
         header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
         missing = [column for column in IMPORT_COLUMNS if column not in header]
         if missing:
-            raise ImportFileError(
+            raise ServiceError(
                 _(
                     "The first row must name the columns: %(columns)s.",
                     columns=",".join(IMPORT_COLUMNS),
@@ -325,7 +310,7 @@ def _read_rows(text: str) -> list[tuple[int, dict[str | None, object]]]:
             if not any(cells.values()):
                 continue  # a line of empty cells, as spreadsheets write at the end
             if len(rows) == MAX_IMPORT_ROWS:
-                raise ImportFileError(
+                raise ServiceError(
                     _(
                         "The file has more than %(max)d rows. Split it into smaller files.",
                         max=MAX_IMPORT_ROWS,
@@ -333,9 +318,9 @@ def _read_rows(text: str) -> list[tuple[int, dict[str | None, object]]]:
                 )
             rows.append((reader.line_num, cells))
     except csv.Error as exc:
-        raise ImportFileError(_("The file could not be read as CSV.")) from exc
+        raise ServiceError(_("The file could not be read as CSV.")) from exc
     if not rows:
-        raise ImportFileError(_("The file has no rows to import."))
+        raise ServiceError(_("The file has no rows to import."))
     return rows
 
 
@@ -426,7 +411,7 @@ def _check_groups(row: ImportRow, groups_by_code: dict[str, WorkingGroup]) -> No
 
 
 def parse_invitation_file(data: bytes) -> list[ImportRow]:
-    """Read an invitation file and check every row; raise ImportFileError for a bad file.
+    """Read an invitation file and check every row; raise ServiceError for a bad file.
 
     Columns: email, name, name_zh, organisation (its English or Chinese name), language
     (en or zh; empty means en) and groups ("WG1:lead;WG3:member"). Nothing is written.

@@ -24,12 +24,17 @@ from flask_login import current_user, login_required
 
 from app.auth.routes import safe_next
 from app.core.database import utcnow
+from app.core.errors import ServiceError, show_on_form
 from app.core.forms import has_forbidden_characters
 from app.core.i18n import select_timezone
 from app.core.mail import external_url
 from app.core.markdown import render_markdown
+from app.core.paging import page_arg
+from app.core.routing import parse_id
 from app.extensions import csrf
+from app.groups.loaders import load_group
 from app.groups.models import WorkingGroup
+from app.groups.services import get_group_by_slug
 from app.meetings import ics, services, times
 from app.meetings.forms import (
     MINUTES_MAX_LENGTH,
@@ -70,15 +75,6 @@ NEW_FEED_TOKEN_KEY = "meetings.new_feed_token"  # noqa: S105 - a session key, no
 # Loading ----------------------------------------------------------------------------------------
 
 
-def load_group(slug: str) -> WorkingGroup:
-    """Load a group by slug or answer 404, then require that the user may see it."""
-    group = services.get_group(slug)
-    if group is None:
-        abort(404)
-    require("group.view", group)
-    return group
-
-
 def load_meeting(slug: str, meeting_id: int) -> Meeting:
     """Load one of the group's meetings (404 for another group's or a missing one)."""
     group = load_group(slug)
@@ -86,10 +82,6 @@ def load_meeting(slug: str, meeting_id: int) -> Meeting:
     if meeting is None:
         abort(404)
     return meeting
-
-
-def _page(name: str = "page") -> int:
-    return max(request.args.get(name, 1, type=int) or 1, 1)
 
 
 def _to_meeting(meeting: Meeting, anchor: str | None = None):
@@ -131,8 +123,8 @@ def index(slug: str):
     return render_template(
         "meetings/index.html",
         group=group,
-        upcoming=services.group_meetings(group, upcoming=True, page=_page("upcoming_page")),
-        past=services.group_meetings(group, upcoming=False, page=_page()),
+        upcoming=services.group_meetings(group, upcoming=True, page=page_arg("upcoming_page")),
+        past=services.group_meetings(group, upcoming=False, page=page_arg()),
     )
 
 
@@ -210,8 +202,8 @@ def schedule(slug: str):
         if ready:
             try:
                 meeting = services.schedule_meeting(group, _values(form), actor=current_user)
-            except services.MeetingError as exc:
-                form.form_errors.append(exc.message)
+            except ServiceError as exc:
+                show_on_form(form, exc)
             else:
                 flash(_("The meeting has been scheduled."), "success")
                 return _to_meeting(meeting)
@@ -252,8 +244,8 @@ def edit(slug: str, meeting_id: int):
         if ready:
             try:
                 changed = services.update_meeting(meeting, _values(form), actor=current_user)
-            except services.MeetingError as exc:
-                form.form_errors.append(exc.message)
+            except ServiceError as exc:
+                show_on_form(form, exc)
             else:
                 if changed:
                     flash(_("The meeting has been saved."), "success")
@@ -281,8 +273,8 @@ def duplicate(slug: str, meeting_id: int):
                 copy = services.schedule_meeting(
                     meeting.group, _values(form), actor=current_user, copy_agenda_from=meeting
                 )
-            except services.MeetingError as exc:
-                form.form_errors.append(exc.message)
+            except ServiceError as exc:
+                show_on_form(form, exc)
             else:
                 flash(_("The next meeting has been scheduled, with the same agenda."), "success")
                 return _to_meeting(copy)
@@ -384,8 +376,8 @@ def agenda(slug: str, meeting_id: int):
     if form.validate_on_submit():
         try:
             services.add_agenda_item(meeting, **_agenda_values(form), actor=current_user)
-        except services.MeetingError as exc:
-            form.document_id.errors.append(exc.message)
+        except ServiceError as exc:
+            show_on_form(form, exc, "document_id")
         else:
             flash(_("The agenda item has been added."), "success")
             return redirect(url_for("meetings.agenda", slug=slug, meeting_id=meeting.id))
@@ -416,8 +408,8 @@ def edit_agenda_item(slug: str, meeting_id: int, item_id: int):
     if form.validate_on_submit():
         try:
             changed = services.update_agenda_item(item, **_agenda_values(form), actor=current_user)
-        except services.MeetingError as exc:
-            form.document_id.errors.append(exc.message)
+        except ServiceError as exc:
+            show_on_form(form, exc, "document_id")
         else:
             if changed:
                 flash(_("The agenda item has been saved."), "success")
@@ -504,14 +496,12 @@ def _keep_text_and_sign_in(slug: str, meeting_id: int):
     login = current_app.login_manager
     if request.method != "POST":
         return login.unauthorized()
-    group = services.get_group(slug)
+    group = get_group_by_slug(slug)
     meeting = services.get_meeting(group, meeting_id) if group is not None else None
     minutes = meeting.minutes if meeting is not None else None
     text = request.form.get("text")
     base_version = request.form.get("base_version", "")
-    if minutes is None or text is None or not base_version.isdigit():
-        return login.unauthorized()
-    if int(base_version) > services.MAX_ID:
+    if minutes is None or text is None or parse_id(base_version) is None:
         return login.unauthorized()
     writer = services.rescue_owner(request.form.get("rescue_key"), minutes)
     if writer is None or len(text) > MINUTES_MAX_LENGTH or has_forbidden_characters(text):
@@ -615,7 +605,7 @@ def edit_minutes(slug: str, meeting_id: int):
             rescue_key=services.rescue_key(minutes, current_user),
             lines=services.compare_texts(current.text, form.text.data or ""),
         ), 409
-    except services.MeetingError:
+    except ServiceError:
         return _render_kept(meeting, minutes, form.text.data or "")
     if changed:
         flash(_("The minutes have been saved."), "success")
@@ -653,7 +643,7 @@ def _state_change(slug: str, meeting_id: int, change, message: str, versioned: b
             change(minutes, form.version.data, actor=current_user)
         else:
             change(minutes, actor=current_user)
-    except services.MeetingError as exc:
+    except ServiceError as exc:
         flash(exc.message, "warning")
     else:
         flash(message, "success")
@@ -774,8 +764,8 @@ def add_action_item(slug: str, meeting_id: int):
             due_on=form.due_on.data,
             actor=current_user,
         )
-    except services.MeetingError as exc:
-        form.owner_id.errors.append(exc.message)
+    except ServiceError as exc:
+        show_on_form(form, exc, "owner_id")
         return render_detail(meeting, action_form=form)
     flash(_("The action item has been added."), "success")
     return _to_meeting(meeting, "actions")
@@ -832,8 +822,8 @@ def mine():
     require("portal.use")
     return render_template(
         "meetings/mine.html",
-        upcoming=services.my_meetings(current_user, upcoming=True, page=_page("upcoming_page")),
-        past=services.my_meetings(current_user, upcoming=False, page=_page()),
+        upcoming=services.my_meetings(current_user, upcoming=True, page=page_arg("upcoming_page")),
+        past=services.my_meetings(current_user, upcoming=False, page=page_arg()),
     )
 
 
@@ -844,7 +834,7 @@ def my_actions():
     require("portal.use")
     return render_template(
         "meetings/my_actions.html",
-        items=services.my_action_items(current_user, page=_page()),
+        items=services.my_action_items(current_user, page=page_arg()),
     )
 
 

@@ -30,7 +30,10 @@ from sqlalchemy.orm import selectinload
 from app.auth.models import User
 from app.core import audit
 from app.core.database import utcnow
+from app.core.errors import ServiceError
 from app.core.mail import enqueue, external_url
+from app.core.paging import paginate
+from app.core.routing import is_valid_id
 from app.documents.models import Document
 from app.extensions import db
 from app.groups.models import GroupRole, Membership, WorkingGroup
@@ -53,8 +56,6 @@ from app.permissions import sees_all_groups
 
 PER_PAGE = 20
 
-#: The largest id an integer column holds; a bigger number in an address names nothing.
-MAX_ID = 2**31 - 1
 
 #: How long an open editor page can still rescue its text after the session ended.
 RESCUE_KEY_MAX_AGE = 7 * 24 * 3600
@@ -65,14 +66,6 @@ RESCUE_SALT = "meetings.minutes-rescue"
 #: How far back the calendar feed reaches; the future is all there.
 FEED_PAST_DAYS = 180
 FEED_LIMIT = 1000
-
-
-class MeetingError(Exception):
-    """The change is refused because of the data; `message` says why, translated."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class MinutesConflict(Exception):
@@ -102,14 +95,9 @@ class MeetingValues:
 # Reading ----------------------------------------------------------------------------------------
 
 
-def get_group(slug: str) -> WorkingGroup | None:
-    """Return the group at /groups/<slug>/, or None."""
-    return db.session.scalars(sa.select(WorkingGroup).where(WorkingGroup.slug == slug)).first()
-
-
 def get_meeting(group: WorkingGroup, meeting_id: int) -> Meeting | None:
     """Return the group's meeting with this id (with what its pages show), or None."""
-    if not 0 < meeting_id <= MAX_ID:
+    if not is_valid_id(meeting_id):
         return None
     query = (
         sa.select(Meeting)
@@ -164,7 +152,7 @@ def _upcoming(query: sa.Select, upcoming: bool, now: datetime) -> sa.Select:
 
 def _page(query: sa.Select, page: int) -> Pagination:
     query = query.options(selectinload(Meeting.group), selectinload(Meeting.minutes))
-    return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+    return paginate(query, page=page, per_page=PER_PAGE)
 
 
 def group_meetings(group: WorkingGroup, *, upcoming: bool, page: int = 1) -> Pagination:
@@ -209,7 +197,7 @@ def my_action_items(user: User, *, page: int = 1) -> Pagination:
             ActionItem.id,
         )
     )
-    return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+    return paginate(query, page=page, per_page=PER_PAGE)
 
 
 def open_items_before(meeting: Meeting, limit: int = 100) -> list[ActionItem]:
@@ -235,7 +223,7 @@ def open_items_before(meeting: Meeting, limit: int = 100) -> list[ActionItem]:
 
 def _refuse_if_cancelled(meeting: Meeting) -> None:
     if meeting.is_cancelled:
-        raise MeetingError(_("This meeting is cancelled: it cannot change any more."))
+        raise ServiceError(_("This meeting is cancelled: it cannot change any more."))
 
 
 def _eligible_people(group: WorkingGroup, ids: Iterable[int]) -> list[User]:
@@ -246,12 +234,12 @@ def _eligible_people(group: WorkingGroup, ids: Iterable[int]) -> list[User]:
 
 def _check_minute_taker(group: WorkingGroup, user_id: int | None) -> None:
     if user_id is not None and user_id not in {u.id for u in minute_taker_candidates(group)}:
-        raise MeetingError(_("The minute-taker must be a member or lead of the group."))
+        raise ServiceError(_("The minute-taker must be a member or lead of the group."))
 
 
 def _check_times(values: MeetingValues) -> None:
     if values.ends_at <= values.starts_at:
-        raise MeetingError(_("The meeting must end after it starts."))
+        raise ServiceError(_("The meeting must end after it starts."))
 
 
 def schedule_meeting(
@@ -419,9 +407,9 @@ def _check_agenda_document(meeting: Meeting, document_id: int | None) -> None:
     """Refuse a document that is not in the meeting's group's library, or is in the trash."""
     if document_id is None:
         return
-    document = db.session.get(Document, document_id) if 0 < document_id <= MAX_ID else None
+    document = db.session.get(Document, document_id) if is_valid_id(document_id) else None
     if document is None or document.group_id != meeting.group_id or document.is_trashed:
-        raise MeetingError(_("Choose a document of this group's library that is not in the trash."))
+        raise ServiceError(_("Choose a document of this group's library that is not in the trash."))
 
 
 def add_agenda_item(
@@ -433,7 +421,7 @@ def add_agenda_item(
     document_id: int | None = None,
     actor: User,
 ) -> AgendaItem:
-    """Add an item at the end of the agenda (MeetingError for a document it may not link)."""
+    """Add an item at the end of the agenda (ServiceError for a document it may not link)."""
     _refuse_if_cancelled(meeting)
     _check_agenda_document(meeting, document_id)
     position = max((i.position for i in meeting.agenda_items), default=0) + 1
@@ -460,7 +448,7 @@ def update_agenda_item(
     document_id: int | None = None,
     actor: User,
 ) -> bool:
-    """Change an agenda item; return False if nothing changed (MeetingError for a document
+    """Change an agenda item; return False if nothing changed (ServiceError for a document
     it may not link)."""
     _refuse_if_cancelled(item.meeting)
     _check_agenda_document(item.meeting, document_id)
@@ -540,11 +528,11 @@ def save_minutes(minutes: Minutes, text: str, base_version: int, *, actor: User)
     """Save the minutes' text if nobody saved since `base_version`; return False if unchanged.
 
     Raises MinutesConflict when the minutes moved on meanwhile (the caller shows both texts),
-    and MeetingError when they are approved (locked).
+    and ServiceError when they are approved (locked).
     """
     text = _clean_text(text)
     if minutes.is_locked:
-        raise MeetingError(_("These minutes are approved and locked. A lead can reopen them."))
+        raise ServiceError(_("These minutes are approved and locked. A lead can reopen them."))
     if base_version != minutes.version:
         raise MinutesConflict(minutes)
     if text == minutes.text:
@@ -566,7 +554,7 @@ def save_minutes(minutes: Minutes, text: str, base_version: int, *, actor: User)
         db.session.rollback()
         db.session.refresh(minutes)
         if minutes.is_locked:
-            raise MeetingError(_("These minutes are approved and locked. A lead can reopen them."))
+            raise ServiceError(_("These minutes are approved and locked. A lead can reopen them."))
         raise MinutesConflict(minutes)
     _drop_rescue(minutes, actor)
     audit.record(
@@ -605,7 +593,7 @@ def compare_texts(current: str, mine: str) -> list[DiffLine]:
 
 def _check_version(minutes: Minutes, version: int | None) -> None:
     if version != minutes.version:
-        raise MeetingError(
+        raise ServiceError(
             _("The minutes changed since you opened this page. Read them again, then retry.")
         )
 
@@ -617,10 +605,10 @@ def circulate_minutes(minutes: Minutes, version: int | None, *, actor: User) -> 
     Returns the number of e-mails queued.
     """
     if minutes.state != MinutesState.DRAFT:
-        raise MeetingError(_("Only draft minutes can be circulated."))
+        raise ServiceError(_("Only draft minutes can be circulated."))
     _check_version(minutes, version)
     if not minutes.text.strip():
-        raise MeetingError(_("Write the minutes before circulating them."))
+        raise ServiceError(_("Write the minutes before circulating them."))
     minutes.state = MinutesState.CIRCULATED
     minutes.circulated_at = utcnow()
     meeting = minutes.meeting
@@ -657,7 +645,7 @@ def circulate_minutes(minutes: Minutes, version: int | None, *, actor: User) -> 
 def approve_minutes(minutes: Minutes, version: int | None, *, actor: User) -> None:
     """Approve circulated minutes: they are locked; who approved and when is recorded."""
     if minutes.state != MinutesState.CIRCULATED:
-        raise MeetingError(_("Only circulated minutes can be approved."))
+        raise ServiceError(_("Only circulated minutes can be approved."))
     _check_version(minutes, version)
     minutes.state = MinutesState.APPROVED
     minutes.approved_at = utcnow()
@@ -675,7 +663,7 @@ def approve_minutes(minutes: Minutes, version: int | None, *, actor: User) -> No
 def reopen_minutes(minutes: Minutes, *, actor: User) -> None:
     """Reopen approved minutes (back to circulated); the audit log keeps the approval."""
     if minutes.state != MinutesState.APPROVED:
-        raise MeetingError(_("Only approved minutes can be reopened."))
+        raise ServiceError(_("Only approved minutes can be reopened."))
     audit.record(
         "meetings.minutes_reopened",
         actor=actor,
@@ -693,7 +681,7 @@ def reopen_minutes(minutes: Minutes, *, actor: User) -> None:
 def add_comment(minutes: Minutes, text: str, *, actor: User) -> MinutesComment:
     """Add a member's comment to circulated minutes."""
     if minutes.state != MinutesState.CIRCULATED:
-        raise MeetingError(_("Comments are open while the minutes are circulated."))
+        raise ServiceError(_("Comments are open while the minutes are circulated."))
     comment = MinutesComment(author=actor, text=_clean_text(text).strip())
     minutes.comments.append(comment)
     db.session.flush()
@@ -813,7 +801,7 @@ def discard_rescue(minutes: Minutes, *, actor: User) -> bool:
 
 def _refuse_if_locked(meeting: Meeting) -> None:
     if meeting.minutes is not None and meeting.minutes.is_locked:
-        raise MeetingError(_("These minutes are approved and locked. A lead can reopen them."))
+        raise ServiceError(_("These minutes are approved and locked. A lead can reopen them."))
 
 
 def add_decision(meeting: Meeting, text: str, *, actor: User) -> Decision:
@@ -847,7 +835,7 @@ def add_action_item(
     """Record an action item: its text, its owner (a member of the group) and due date."""
     _refuse_if_locked(meeting)
     if owner_id not in {u.id for u in action_owner_candidates(meeting)}:
-        raise MeetingError(_("The owner must be an active member of the group."))
+        raise ServiceError(_("The owner must be an active member of the group."))
     item = ActionItem(text=_clean_text(text).strip(), owner_id=owner_id, due_on=due_on)
     meeting.action_items.append(item)
     db.session.flush()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask_login import login_required
 
+from app.core.paging import page_arg
 from app.members import services
 from app.members.forms import DirectoryFilterForm
 from app.permissions import require
@@ -28,7 +29,7 @@ def directory():
         countries=services.countries_in_directory(),
     )
     form.validate()
-    pagination = services.directory_page(form.filters(), page=request.args.get("page", 1, type=int))
+    pagination = services.directory_page(form.filters(), page=page_arg())
     return render_template("members/directory.html", form=form, pagination=pagination)
 
 

@@ -37,6 +37,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from app.auth.models import User
 from app.core.database import utcnow
 from app.core.i18n import is_valid_timezone
+from app.core.paging import paginate
 from app.extensions import db
 from app.groups.models import Membership, WorkingGroup
 from app.organisations.models import Organisation
@@ -174,7 +175,7 @@ def directory_query(filters: DirectoryFilters) -> sa.Select:
 
 def directory_page(filters: DirectoryFilters, page: int = 1) -> Pagination:
     """Return one page of the directory (three queries whatever the number of members)."""
-    return db.paginate(directory_query(filters), page=page, per_page=PER_PAGE, error_out=False)
+    return paginate(directory_query(filters), page=page, per_page=PER_PAGE)
 
 
 def countries_in_directory() -> list[str]:

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.core.paging import page_arg
 from app.extensions import db
 from app.organisations import services
 from app.organisations.forms import OrganisationFilterForm, OrganisationForm
@@ -48,7 +49,7 @@ def index():
         country=filters.valid_value("country"),
         kind=OrganisationKind(kind) if kind else None,
         sort=services.OrganisationSort(filters.valid_value("sort") or "name"),
-        page=request.args.get("page", 1, type=int),
+        page=page_arg(),
     )
     return render_template(
         "organisations/index.html", filters=filters, pagination=pagination, rows=rows

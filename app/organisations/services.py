@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from app.auth.models import User
 from app.core import audit
 from app.core.i18n import current_language
+from app.core.paging import paginate
 from app.extensions import db
 from app.organisations.models import Organisation, OrganisationKind
 
@@ -123,7 +124,7 @@ def list_organisations(
         OrganisationSort.MEMBERS: (member_count_column().desc(), name),
     }[sort]
     query = query.order_by(*order, Organisation.id)
-    pagination = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+    pagination = paginate(query, page=page, per_page=PER_PAGE)
     organisations = list(pagination.items)
     counts: dict[int, int] = {}
     if organisations:

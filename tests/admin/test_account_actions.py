@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from app.admin import services
 from app.auth.models import SiteRole, User
 from app.core.audit import AuditEvent
+from app.core.errors import ServiceError
 from app.extensions import db
 from app.groups.models import GroupRole, Membership
 from tests.admin.conftest import flashes, outbox, post
@@ -133,7 +134,7 @@ def test_an_administrator_can_be_demoted_when_another_remains(client, as_admin, 
 def test_a_deactivated_administrator_does_not_count(make_user, admin):
     """An administrator whose only fellow administrator is deactivated is the last one."""
     make_user(site_role=SiteRole.ADMIN, active=False)
-    with pytest.raises(services.AccountActionError):
+    with pytest.raises(ServiceError):
         services.change_site_role(admin, SiteRole.MEMBER, actor=admin)
     assert fresh(admin).site_role == SiteRole.ADMIN
 
@@ -223,7 +224,7 @@ def test_nobody_deactivates_their_own_account(client, as_admin, make_user):
 def test_the_last_administrator_cannot_be_deactivated(make_user, admin):
     """Deactivating the only active administrator is refused (by whoever asks)."""
     someone = make_user(site_role=SiteRole.ADMIN, active=False)
-    with pytest.raises(services.AccountActionError, match="last active administrator"):
+    with pytest.raises(ServiceError, match="last active administrator"):
         services.deactivate_account(admin, actor=someone)
     assert fresh(admin).is_active_account
 

@@ -105,3 +105,94 @@ def test_chinese_text_and_emoji_are_kept(client, member):
     assert member.name_zh == "王磊"
     assert member.position == "临床基因组学教授 🏥"
     assert member.expertise == "精准医学 🧬 与生物样本库"
+
+
+# The one filter, field by field ------------------------------------------------------------
+
+from datetime import date  # noqa: E402
+
+from werkzeug.datastructures import MultiDict  # noqa: E402
+from wtforms import (  # noqa: E402
+    DateField,
+    PasswordField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Optional  # noqa: E402
+
+from app.core.forms import BaseForm, clean_text  # noqa: E402
+
+
+class SampleForm(BaseForm):
+    class Meta:
+        csrf = False
+
+    title = StringField("Title", [DataRequired()])
+    notes = TextAreaField("Notes")
+    password = PasswordField("Password")
+    tags = SelectMultipleField("Tags", choices=[("a", "A"), ("é", "E")], validate_choice=False)
+    day = DateField("Day", validators=[Optional()])
+
+
+def sample(app, **values):
+    with app.test_request_context(method="POST"):
+        form = SampleForm(formdata=MultiDict({"title": "Plan", **values}))
+        valid = form.validate()
+        return form, valid
+
+
+@pytest.mark.parametrize(
+    "invisible",
+    ["\u202e", "\u202a", "\u2066", "\u2069", "\u200e", "\u200f", "\u061c", "\u200b", "\ufeff"],
+)
+def test_bidirectional_and_invisible_characters_are_removed(app, invisible):
+    form, valid = sample(app, title=f"report{invisible}fdp.exe")
+    assert valid and form.title.data == "reportfdp.exe"
+
+
+def test_joiners_stay_and_text_is_nfc(app):
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    form, valid = sample(app, title=f"Cafe\u0301 {family} \u200c")
+    assert valid
+    assert form.title.data == f"Café {family} \u200c"
+
+
+def test_browser_line_ends_are_kept_as_line_feeds(app):
+    form, valid = sample(app, notes="first\r\nsecond\rthird\n\tindented")
+    assert valid and form.notes.data == "first\nsecond\nthird\n\tindented"
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x08", "\x1f", "\x7f", "\x9b", "\ud800"])
+def test_control_characters_stop_every_other_check(app, char):
+    form, valid = sample(app, title=f"a{char}b")
+    assert not valid
+    assert list(form.title.errors) == [ERROR_EN]
+
+
+def test_a_list_is_cleaned_item_by_item(app):
+    form, valid = sample(app, tags="e\u0301")
+    assert valid and form.tags.data == ["é"]
+    assert clean_text(["x\u200b", 3]) == ["x", 3]
+
+
+def test_a_password_is_never_changed(app):
+    secret = "Cafe\u0301\u200b\u202e pass"
+    form, valid = sample(app, password=secret)
+    assert valid and form.password.data == secret
+    refused, valid = sample(app, password="pass\x00word")
+    assert not valid and refused.password.errors
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [("1899-12-31", False), ("1900-01-01", True), ("2100-12-31", True), ("2101-01-01", False),
+     ("0001-01-01", False), ("9999-12-31", False)],
+)
+def test_dates_outside_the_range_are_a_form_error(app, text, ok):
+    form, valid = sample(app, day=text)
+    assert valid is ok
+    if not ok:
+        assert "1900" in form.day.errors[0] and "2100" in form.day.errors[0]
+    else:
+        assert form.day.data == date.fromisoformat(text)

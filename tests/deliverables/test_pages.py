@@ -21,7 +21,7 @@ from app.deliverables.models import (
 from app.extensions import db
 from app.groups.models import GroupRole
 from app.organisations.models import Organisation
-from tests.conftest import csrf_token_from
+from tests.conftest import FROZEN_NOW, csrf_token_from
 
 
 @pytest.fixture
@@ -404,7 +404,7 @@ def test_lead_adds_and_then_achieves_a_milestone(client, login_as, project, grou
         ("due", {"due": "soon"}),
         ("due", {"due": "2019-01-01"}),
         ("achieved_on", {"achieved_on": "2019-06-01"}),
-        ("achieved_on", {"achieved_on": (date.today() + timedelta(days=30)).isoformat()}),
+        ("achieved_on", {"achieved_on": (FROZEN_NOW.date() + timedelta(days=30)).isoformat()}),
         ("achieved_on", {"achieved_on": "27/11/2023"}),
         ("verification", {"verification": "x" * 5001}),
     ],

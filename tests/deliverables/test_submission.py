@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from app import create_app
 from app.auth.models import SiteRole
 from app.core.audit import AuditEvent
+from app.core.errors import ServiceError
 from app.core.storage import get_storage
 from app.deliverables import services
 from app.deliverables.models import Deliverable, DeliverableEvent, DeliverableStatus
@@ -143,7 +144,7 @@ def test_a_value_that_is_no_version_id_is_a_form_error(
 def test_the_service_refuses_a_version_that_is_not_the_groups(
     make_deliverable, make_version, make_group, group, coordinator, case
 ):
-    """move_deliverable raises WorkflowError on `version_id` and changes nothing."""
+    """move_deliverable raises ServiceError on `version_id` and changes nothing."""
     deliverable = make_deliverable(group, status=S.IN_REVIEW)
     version_id = {
         "none": lambda: None,
@@ -155,7 +156,7 @@ def test_the_service_refuses_a_version_that_is_not_the_groups(
         version = make_version(group)
         trash(version, coordinator)
         version_id = version.id
-    with pytest.raises(services.WorkflowError) as refused:
+    with pytest.raises(ServiceError) as refused:
         services.move_deliverable(
             deliverable, S.SUBMITTED, actor=coordinator, version_id=version_id
         )

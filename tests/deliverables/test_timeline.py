@@ -121,8 +121,8 @@ def test_items_after_the_end_widen_the_timeline(project, make_group, make_delive
 
 
 def test_today_outside_the_project_is_said(make_group, make_deliverable, project):
-    """Before M1 or after the last month, no today line: a note instead."""
-    deliverable = make_deliverable(make_group(), due_month=3)
+    """Before M1, or after the last month once all work is done, no today line: a note."""
+    deliverable = make_deliverable(make_group(), due_month=3, status=S.APPROVED)
     before = timeline.build(
         project, [deliverable], [], today=date(2019, 5, 1), deliverable_url=lambda d: "/"
     )
@@ -131,6 +131,24 @@ def test_today_outside_the_project_is_said(make_group, make_deliverable, project
     )
     assert before.today_x is None and "not begun" in before.today_note
     assert after.today_x is None and "after the last month" in after.today_note
+
+
+@pytest.mark.parametrize("day", [date(2030, 5, 1), date(2030, 5, 21), date(2030, 5, 31)])
+def test_open_work_past_the_last_due_month_draws_up_to_today(
+    make_group, make_deliverable, make_milestone, project, day
+):
+    """A deliverable still open after its month: the chart runs on to today's month."""
+    group = make_group()
+    late = make_deliverable(group, due_on=date(2030, 4, 10), status=S.IN_REVIEW)
+    drawing = timeline.build(project, [late], [], today=day, deliverable_url=lambda d: "/")
+    assert drawing.months == late.due_month + 1
+    assert drawing.today_x is not None and drawing.today_note is None
+    assert drawing.marks[0].late_until_x == drawing.today_x
+    missed = make_milestone(group, due_month=late.due_month)
+    with_milestone = timeline.build(
+        project, [], [missed], today=day, deliverable_url=lambda d: "/"
+    )
+    assert with_milestone.today_x is not None
 
 
 def test_without_project_or_items_the_page_says_so(client, login_as, make_user):

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from app.auth.models import SiteRole
 from app.core.audit import AuditEvent
+from app.core.errors import ServiceError
 from app.deliverables import services
 from app.deliverables.models import Deliverable, DeliverableEvent, DeliverableStatus
 from app.extensions import db
@@ -375,10 +376,10 @@ FORBIDDEN = [(a, b) for a in S for b in S if (a, b) not in services.TRANSITIONS]
 def test_the_service_refuses_every_other_transition(
     make_deliverable, make_user, group, origin, target
 ):
-    """move_deliverable raises WorkflowError and changes nothing outside the transitions."""
+    """move_deliverable raises ServiceError and changes nothing outside the transitions."""
     deliverable = make_deliverable(group, status=origin)
     actor = make_user(site_role=SiteRole.ADMIN)
-    with pytest.raises(services.WorkflowError):
+    with pytest.raises(ServiceError):
         services.move_deliverable(deliverable, target, actor=actor, comment="why not")
     assert reload(deliverable).status == origin
     assert len(events_of(deliverable)) == 1
@@ -397,7 +398,7 @@ def test_a_concurrent_change_is_detected(make_deliverable, make_user, group):
         .values(status=S.APPROVED, version=Deliverable.version + 1)
         .execution_options(synchronize_session=False)
     )
-    with pytest.raises(services.WorkflowError, match="same moment"):
+    with pytest.raises(ServiceError, match="same moment"):
         services.move_deliverable(loaded, S.RETURNED, actor=actor, comment="Redo it.")
     assert reload(deliverable).status == S.SUBMITTED  # the whole transaction was rolled back
     assert len(events_of(deliverable)) == 1

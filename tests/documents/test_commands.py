@@ -73,6 +73,7 @@ def test_storage_check_reports_and_cleans(
     old_orphan = storage.save(io.BytesIO(b"left behind"))
     new_orphan = storage.save(io.BytesIO(b"upload in progress"))
     age(storage.path_for(old_orphan.key), 2 * 3600)
+    age(storage.path_for(new_orphan.key), 0)  # written now, on the test's clock
     stale_part = storage_root / "tmp" / "dead.part"
     stale_part.write_bytes(b"half")
     age(stale_part, 2 * 3600)

@@ -12,6 +12,7 @@ import time_machine
 
 from app.core.audit import AuditEvent
 from app.core.database import utcnow
+from app.core.errors import ServiceError
 from app.documents import services
 from app.documents.models import Document, DocumentVersion, Folder, Visibility
 from app.extensions import db
@@ -65,7 +66,7 @@ def test_upload_stores_the_file_and_the_row_together(make_group, make_user, stor
 def test_several_files_are_all_stored_or_none(make_group, make_user, storage_root):
     """If one file of several is refused, no document and no stored file remain."""
     group, user = make_group(), make_user()
-    with pytest.raises(services.DocumentError):
+    with pytest.raises(ServiceError):
         services.upload_documents(
             group, [incoming(PDF, "a.pdf"), incoming(HTML, "b.pdf")], actor=user
         )
@@ -96,7 +97,7 @@ def test_a_failed_commit_removes_the_stored_file(make_group, make_user, storage_
 def test_a_title_is_for_a_single_file(make_group, make_user):
     """With several files each is named after its file; a title for all of them is refused."""
     group, user = make_group(), make_user()
-    with pytest.raises(services.DocumentError) as refused:
+    with pytest.raises(ServiceError) as refused:
         services.upload_documents(
             group, [incoming(PDF, "a.pdf"), incoming(PDF, "b.pdf")], actor=user, title="Same"
         )
@@ -113,7 +114,7 @@ def test_a_title_is_for_a_single_file(make_group, make_user):
 )
 def test_too_many_or_too_long_tags_are_refused(make_group, make_user, tags, storage_root):
     """Tags are limited in number and length; nothing is stored when they are refused."""
-    with pytest.raises(services.DocumentError) as refused:
+    with pytest.raises(ServiceError) as refused:
         services.upload_documents(
             make_group(), [incoming(PDF, "a.pdf")], actor=make_user(), tags=tags
         )
@@ -132,7 +133,7 @@ def test_a_folder_of_another_group_is_refused(make_group, make_user):
     """A document cannot be put in a folder of another group's library."""
     mine, theirs, user = make_group(), make_group(), make_user()
     folder = services.create_folder(theirs, "Theirs", actor=user)
-    with pytest.raises(services.DocumentError):
+    with pytest.raises(ServiceError):
         services.upload_documents(mine, [incoming(PDF, "a.pdf")], actor=user, folder=folder)
 
 
@@ -158,7 +159,7 @@ def test_new_versions_are_numbered_and_the_newest_is_current(make_group, make_us
 def test_a_refused_version_changes_nothing(make_group, make_user, make_document, storage_root):
     """An HTML file offered as a new version is refused; the document keeps one version."""
     document = make_document(make_group())
-    with pytest.raises(services.DocumentError):
+    with pytest.raises(ServiceError):
         services.upload_version(document, incoming(HTML, "v2.pdf"), actor=make_user())
     db.session.expire_all()
     assert len(document.versions) == 1
@@ -187,7 +188,7 @@ def test_no_new_version_while_in_the_trash(make_group, make_user, make_document)
     user = make_user()
     document = make_document(make_group(), actor=user)
     services.trash_document(document, actor=user)
-    with pytest.raises(services.DocumentError):
+    with pytest.raises(ServiceError):
         services.upload_version(document, incoming(PDF, "v2.pdf"), actor=user)
 
 
@@ -224,7 +225,7 @@ def test_update_records_what_changed(make_group, make_user, make_document):
         sa.select(AuditEvent).where(AuditEvent.action == "documents.edit")
     ).one()
     assert event.details["changed"] == ["description", "tags", "title", "visibility"]
-    with pytest.raises(services.DocumentError):
+    with pytest.raises(ServiceError):
         services.update_document(document, actor=user, **{**values, "title": "  "})
 
 
@@ -239,7 +240,7 @@ def test_move_between_folders(make_group, make_user, make_document):
     assert services.move_document(document, None, actor=user) is True
     assert document.folder_id is None
     assert actions().count("documents.move") == 2
-    with pytest.raises(services.DocumentError):
+    with pytest.raises(ServiceError):
         services.move_document(
             document, services.create_folder(make_group(), "Other", actor=user), actor=user
         )
@@ -355,15 +356,15 @@ def test_folder_names_are_unique_among_siblings(make_group, make_user):
     group, user = make_group(), make_user()
     parent = services.create_folder(group, "会议", actor=user)
     services.create_folder(group, "Minutes", parent=parent, actor=user)
-    with pytest.raises(services.DocumentError):
+    with pytest.raises(ServiceError):
         services.create_folder(group, "minutes", parent=parent, actor=user)
     services.create_folder(group, "Minutes", actor=user)  # another parent: fine
     other = services.create_folder(group, "Notes", parent=parent, actor=user)
-    with pytest.raises(services.DocumentError):
+    with pytest.raises(ServiceError):
         services.rename_folder(other, "MINUTES", actor=user)
     assert services.rename_folder(other, "Notes", actor=user) is False
     assert services.rename_folder(other, "Agendas", actor=user) is True
-    with pytest.raises(services.DocumentError):
+    with pytest.raises(ServiceError):
         services.create_folder(group, "   ", actor=user)
 
 
@@ -373,7 +374,7 @@ def test_folders_nest_only_so_deep(make_group, make_user):
     parent = None
     for level in range(services.MAX_FOLDER_DEPTH):
         parent = services.create_folder(group, f"Level {level}", parent=parent, actor=user)
-    with pytest.raises(services.DocumentError):
+    with pytest.raises(ServiceError):
         services.create_folder(group, "Too deep", parent=parent, actor=user)
 
 
@@ -382,7 +383,7 @@ def test_only_an_empty_folder_is_deleted(make_group, make_user, make_document):
     group, user = make_group(), make_user()
     folder = services.create_folder(group, "Drafts", actor=user)
     document = make_document(group, actor=user, folder=folder)
-    with pytest.raises(services.DocumentError):
+    with pytest.raises(ServiceError):
         services.delete_folder(folder, actor=user)
     services.trash_document(document, actor=user)
     services.delete_folder(folder, actor=user)
@@ -532,7 +533,7 @@ def test_a_version_number_taken_meanwhile_is_an_error(
     user = make_user()
     document = make_document(make_group(), actor=user)
     monkeypatch.setattr(services, "_next_number", lambda document: 1)
-    with pytest.raises(services.DocumentError) as refused:
+    with pytest.raises(ServiceError) as refused:
         services.upload_version(document, incoming(PNG, "v2.png"), actor=user)
     assert "at the same moment" in refused.value.message
     db.session.expire_all()
@@ -550,7 +551,7 @@ def test_restoring_a_version_whose_file_is_missing_is_an_error(
     document = make_document(make_group(), actor=user)
     first = document.current_version
     get_storage().delete(first.storage_key)
-    with pytest.raises(services.DocumentError):
+    with pytest.raises(ServiceError):
         services.restore_version(first, actor=user)
     db.session.expire_all()
     assert len(document.versions) == 1

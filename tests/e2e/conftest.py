@@ -63,10 +63,15 @@ _HTTP_STATUS_CONSOLE = re.compile(
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark every test of this folder `e2e`, so `-m "not e2e"` leaves the browser out."""
+    """Mark every test of this folder `e2e`, so `-m "not e2e"` leaves the browser out.
+
+    The journeys are also marked `once`: what they check (what a person sees and can do)
+    does not depend on the database, which the rest of the suite covers on both.
+    """
     for item in items:
         if HERE in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.once)
 
 
 # The browser -------------------------------------------------------------------------------

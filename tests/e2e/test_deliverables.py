@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,7 +24,7 @@ from app.documents.demo import pdf_bytes
 from app.documents.models import Document
 from app.extensions import db
 from app.groups.models import GroupRole
-from tests.conftest import DEFAULT_PASSWORD
+from tests.conftest import DEFAULT_PASSWORD, FROZEN_NOW
 
 #: The report in the library: its title and the file names of its two versions.
 REPORT = "Regulatory landscape of big data and ICT"
@@ -85,7 +85,7 @@ def a_late_deliverable(make_user, make_group, add_member) -> dict[str, Any]:
     group = make_group(code="WG2", slug="wg2-innovation", name_en="Innovation and market")
     add_member(lead, group, GroupRole.LEAD)
     # Today as the coordinator's page sees it (new accounts live in Europe/Brussels).
-    due_on = datetime.now(ZoneInfo("Europe/Brussels")).date() - timedelta(days=21)
+    due_on = FROZEN_NOW.astimezone(ZoneInfo("Europe/Brussels")).date() - timedelta(days=21)
     deliverable = Deliverable(
         group=group,
         code="D2.3",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from app.core.errors import FieldErrors
 from app.extensions import db
 from app.groups import services
 from app.groups.models import WorkingGroup
@@ -122,7 +123,7 @@ def test_a_taken_code_found_only_at_commit_is_still_a_field_error(cast, monkeypa
     """Two coordinators creating the same code at once: the loser gets a field error, not a 500."""
     monkeypatch.setattr(services, "_conflicts", lambda *args: {})
     values = {**NEW_GROUP, "code": "WG1", "slug": "another"}
-    with pytest.raises(services.GroupFieldError) as caught:
+    with pytest.raises(FieldErrors) as caught:
         services.create_group(actor=cast.coordinator, **values)
     assert "code" in caught.value.errors
     assert group_count() == 2
@@ -132,7 +133,7 @@ def test_a_code_taken_meanwhile_is_a_field_error_when_editing(cast, monkeypatch,
     """The same race on the edit form: a field error, and the group keeps its old code."""
     monkeypatch.setattr(services, "_conflicts", lambda *args: {})
     values = {**NEW_GROUP, "code": "WG2", "slug": "wg1"}
-    with pytest.raises(services.GroupFieldError) as caught:
+    with pytest.raises(FieldErrors) as caught:
         services.update_group(cast.group, actor=cast.coordinator, **values)
     assert "code" in caught.value.errors
     assert reload(cast.group).code == "WG1"

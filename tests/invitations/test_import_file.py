@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from app.core.errors import ServiceError
 from app.core.mail import OutboxEmail
 from app.extensions import db
 from app.groups.models import GroupRole
@@ -12,7 +13,6 @@ from app.invitations import services
 from app.invitations.models import Invitation
 from app.invitations.services import (
     MAX_IMPORT_BYTES,
-    ImportFileError,
     decode_payload,
     encode_payload,
     invite,
@@ -123,7 +123,7 @@ def test_duplicates_and_existing_accounts(app, make_user, admin):
 )
 def test_bad_files_are_refused_as_a_whole(app, data, message):
     """Encoding, header, emptiness, size and CSV syntax problems refuse the whole file."""
-    with pytest.raises(ImportFileError) as caught:
+    with pytest.raises(ServiceError) as caught:
         parse_invitation_file(data)
     assert message in caught.value.message
 
@@ -131,7 +131,7 @@ def test_bad_files_are_refused_as_a_whole(app, data, message):
 def test_more_rows_than_allowed(app, monkeypatch):
     """A file with more rows than the limit is refused."""
     monkeypatch.setattr(services, "MAX_IMPORT_ROWS", 3)
-    with pytest.raises(ImportFileError, match="more than 3 rows"):
+    with pytest.raises(ServiceError, match="more than 3 rows"):
         parse(*(f"p{n}@example.org,,,,," for n in range(4)))
     assert len(parse(*(f"p{n}@example.org,,,,," for n in range(3)))) == 3
 
@@ -141,7 +141,7 @@ def test_the_payload_round_trip(app):
     data = "email\n王@example.org\n".encode()
     assert decode_payload(encode_payload(data)) == data
     for broken in (None, "", "***", "é"):
-        with pytest.raises(ImportFileError):
+        with pytest.raises(ServiceError):
             decode_payload(broken)
 
 

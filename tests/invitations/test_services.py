@@ -10,11 +10,11 @@ import time_machine
 
 from app.auth.models import SiteRole, User
 from app.core.database import utcnow
+from app.core.errors import ServiceError
 from app.extensions import db
 from app.groups.models import GroupRole, Membership
 from app.invitations.models import Invitation, InvitationState
 from app.invitations.services import (
-    InvitationError,
     accept,
     find_by_token,
     invite,
@@ -51,9 +51,9 @@ def test_invite_stores_a_hash_and_mails_a_working_link(admin):
 
 
 def test_invite_refuses_an_existing_account_and_writes_nothing(admin, make_user):
-    """An address with an account raises InvitationError; no invitation, no e-mail."""
+    """An address with an account raises ServiceError; no invitation, no e-mail."""
     make_user(email="exists@example.org")
-    with pytest.raises(InvitationError, match="already exists"):
+    with pytest.raises(ServiceError, match="already exists"):
         invite(" EXISTS@example.org", inviter=admin)
     db.session.rollback()
     assert db.session.scalars(sa.select(Invitation)).all() == [] and outbox() == []
@@ -94,7 +94,7 @@ def test_a_revoked_invitation_cannot_be_resent_or_used(admin):
     token = invitation_token(outbox()[0])
     revoke(invitation, actor=admin)
     assert find_by_token(token) is None
-    with pytest.raises(InvitationError):
+    with pytest.raises(ServiceError):
         resend(invitation, actor=admin)
 
 
@@ -144,7 +144,7 @@ def test_a_used_invitation_cannot_be_used_again(admin):
     token = invitation_token(outbox()[0])
     accept_as(invitation)
     assert find_by_token(token) is None
-    with pytest.raises(InvitationError):
+    with pytest.raises(ServiceError):
         accept_as(invitation)
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Membership))
     assert count == 0

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from app import create_app
 from app.core.database import utcnow
+from app.core.errors import ServiceError
 from app.documents.models import Document
 from app.extensions import db
 from app.meetings import services
@@ -123,11 +124,11 @@ def test_a_document_of_another_group_or_in_the_trash_is_refused(
 def test_the_services_refuse_a_document_of_another_group_or_in_the_trash(
     team, meeting, library, which
 ):
-    """Adding or updating an item with such a document raises MeetingError and changes
+    """Adding or updating an item with such a document raises ServiceError and changes
     nothing (the form is not the only guard)."""
     document_id = library[which].id if which != "missing" else 2**31
     message = "Choose a document of this group's library that is not in the trash."
-    with pytest.raises(services.MeetingError) as refused:
+    with pytest.raises(ServiceError) as refused:
         services.add_agenda_item(
             meeting,
             title="New",
@@ -137,7 +138,7 @@ def test_the_services_refuse_a_document_of_another_group_or_in_the_trash(
             actor=team.lead,
         )
     assert refused.value.message == message
-    with pytest.raises(services.MeetingError):
+    with pytest.raises(ServiceError):
         services.update_agenda_item(
             meeting.agenda_items[0],
             title="Changed",

@@ -69,7 +69,7 @@ def enqueue(
     """
     with force_locale(locale):
         subject_text = str(subject() if callable(subject) else subject)
-        context = {**context, "locale": locale}
+        context = {**context, "locale": locale, "subject": subject_text}
         body_text = render_template(f"mail/{template}.txt", **context)
         body_html = render_template(f"mail/{template}.html", **context)
     message = OutboxEmail(

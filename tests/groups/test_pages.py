@@ -161,7 +161,9 @@ def test_a_lead_manages_members_but_not_the_group(cast, login_as, client):
     assert f'action="/groups/wg1/members/{member_id}/role"' in html
     assert f'action="/groups/wg1/members/{member_id}/remove"' in html
     assert "/groups/wg1/edit" not in html and "/groups/wg1/archive" not in html
-    assert 'src="/static/js/groups.js"' in html
+    # Removing a member asks first (the confirmation script is on every page).
+    assert 'data-confirm="Remove ' in html
+    assert 'src="/static/js/confirm.js"' in html
 
 
 @pytest.mark.parametrize("principal", ["coordinator", "admin"])

@@ -1,6 +1,5 @@
 // The document library's pages: drag and drop, one upload request per file with a progress
-// bar, and confirmation of the actions that cannot be undone. Without this script every form
-// still works as a plain form.
+// bar. Without this script every form still works as a plain form.
 (function () {
   "use strict";
 
@@ -247,13 +246,5 @@
 
   document.querySelectorAll("form[data-upload-form]").forEach(function (form) {
     return new UploadForm(form);
-  });
-
-  document.querySelectorAll("[data-documents-confirm]").forEach(function (button) {
-    button.addEventListener("click", function (event) {
-      if (!window.confirm(button.getAttribute("data-documents-confirm"))) {
-        event.preventDefault();
-      }
-    });
   });
 })();

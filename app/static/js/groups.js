@@ -1,18 +1,10 @@
 /* Working-group pages: small enhancements of pages that work without JavaScript.
  *
- * - Buttons with data-confirm ask before their form is sent (archive, remove a member).
- * - The "add a member" search suggests accounts as you type, from the candidates endpoint,
- *   and lists them with the same "Add" forms the server renders.
+ * The "add a member" search suggests accounts as you type, from the candidates endpoint,
+ * and lists them with the same "Add" forms the server renders.
  */
 (function () {
   "use strict";
-
-  document.addEventListener("submit", function (event) {
-    var button = event.submitter;
-    if (button && button.dataset.confirm && !window.confirm(button.dataset.confirm)) {
-      event.preventDefault();
-    }
-  });
 
   var search = document.getElementById("candidate-search");
   var results = document.getElementById("candidate-results");

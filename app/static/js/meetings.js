@@ -1,19 +1,11 @@
 /* Meeting pages: small enhancements of pages that work without JavaScript.
  *
- * - Buttons with data-confirm ask before their form is sent (cancel, circulate, approve …).
  * - The print view's button opens the browser's print dialog.
  * - The minutes editor warns before leaving the page with unsaved text (the server also
  *   keeps text sent after the session ended, but text never sent cannot be kept).
  */
 (function () {
   "use strict";
-
-  document.addEventListener("submit", function (event) {
-    var button = event.submitter;
-    if (button && button.dataset.confirm && !window.confirm(button.dataset.confirm)) {
-      event.preventDefault();
-    }
-  });
 
   var printButton = document.getElementById("print-button");
   if (printButton) {

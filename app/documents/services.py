@@ -529,7 +529,7 @@ def upload_documents(
             db.session.add_all([document, version])
             db.session.flush()
             audit.record(
-                "documents.upload",
+                "document.uploaded",
                 actor=actor,
                 target=document,
                 version=1,
@@ -564,7 +564,7 @@ def _add_version(
         db.session.add(version)
         db.session.flush()
         audit.record(
-            "documents.version_restore" if restored_from else "documents.version_upload",
+            "document.version_restored" if restored_from else "document.version_uploaded",
             actor=actor,
             target=document,
             version=version.number,
@@ -650,7 +650,7 @@ def update_document(
     for name, value in values.items():
         setattr(document, name, value)
     document.updated_at = utcnow()
-    audit.record("documents.edit", actor=actor, target=document, changed=sorted(changes))
+    audit.record("document.edited", actor=actor, target=document, changed=sorted(changes))
     db.session.commit()
     return True
 
@@ -663,7 +663,7 @@ def move_document(document: Document, folder: Folder | None, *, actor: User) -> 
     if document.folder_id == new_id:
         return False
     audit.record(
-        "documents.move",
+        "document.moved",
         actor=actor,
         target=document,
         from_folder=document.folder_id,
@@ -681,7 +681,7 @@ def trash_document(document: Document, *, actor: User) -> bool:
         return False
     document.trashed_at = utcnow()
     document.trashed_by = actor
-    audit.record("documents.trash", actor=actor, target=document)
+    audit.record("document.trashed", actor=actor, target=document)
     db.session.commit()
     return True
 
@@ -692,7 +692,7 @@ def restore_document(document: Document, *, actor: User) -> bool:
         return False
     document.trashed_at = None
     document.trashed_by = None
-    audit.record("documents.restore", actor=actor, target=document)
+    audit.record("document.restored", actor=actor, target=document)
     db.session.commit()
     return True
 
@@ -705,7 +705,7 @@ def record_download(
     if byte_range:
         details["range"] = byte_range[:100]
     audit.record(
-        "documents.preview" if inline else "documents.download",
+        "document.previewed" if inline else "document.downloaded",
         actor=actor,
         target=version.document,
         **details,
@@ -747,7 +747,7 @@ def create_folder(
     folder = Folder(group=group, parent=parent, name=name, created_by=actor)
     db.session.add(folder)
     db.session.flush()
-    audit.record("documents.folder_create", actor=actor, target=folder, name=name)
+    audit.record("folder.created", actor=actor, target=folder, name=name)
     db.session.commit()
     return folder
 
@@ -757,7 +757,7 @@ def rename_folder(folder: Folder, name: str, *, actor: User) -> bool:
     name = _check_folder_name(name, folder.group, folder.parent, own_id=folder.id)
     if name == folder.name:
         return False
-    audit.record("documents.folder_rename", actor=actor, target=folder, old=folder.name, new=name)
+    audit.record("folder.renamed", actor=actor, target=folder, old=folder.name, new=name)
     folder.name = name
     db.session.commit()
     return True
@@ -778,7 +778,7 @@ def delete_folder(folder: Folder, *, actor: User) -> None:
     db.session.execute(
         sa.update(Document).where(Document.folder_id == folder.id).values(folder_id=None)
     )
-    audit.record("documents.folder_delete", actor=actor, target=folder, name=folder.name)
+    audit.record("folder.deleted", actor=actor, target=folder, name=folder.name)
     db.session.delete(folder)
     db.session.commit()
 
@@ -803,7 +803,7 @@ def _purge(documents: Sequence[Document], *, actor: User | None) -> PurgeResult:
             continue
         keys.extend(version.storage_key for version in document.versions)
         audit.record(
-            "documents.purge",
+            "document.purged",
             actor=actor,
             target=document,
             title=document.title,

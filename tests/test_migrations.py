@@ -75,3 +75,39 @@ def test_upgrade_leaves_the_portal_logging_alone(empty_app):
     flask_migrate.upgrade()
     assert not portal_logger.disabled
     assert not logging.getLogger("sqlalchemy").disabled
+
+
+def test_stored_audit_actions_get_their_new_names(empty_app):
+    """Upgrading renames the actions stored under an old name; downgrading gives them back."""
+    flask_migrate.upgrade(revision="0006_agenda_documents")
+    insert = sa.text(
+        "INSERT INTO audit_events (occurred_at, action, details) VALUES (:at, :a, '{}')"
+    )
+    with db.engine.begin() as connection:
+        for action in (
+            "auth.login",
+            "documents.upload",
+            "meetings.minutes_approved",
+            "group.created",
+        ):
+            connection.execute(insert, {"at": "2026-01-01 00:00:00", "a": action})
+
+    def stored() -> list[str]:
+        with db.engine.connect() as connection:
+            query = sa.text("SELECT action FROM audit_events ORDER BY id")
+            return list(connection.scalars(query))
+
+    flask_migrate.upgrade()
+    assert stored() == [
+        "sign_in.succeeded",
+        "document.uploaded",
+        "minutes.approved",
+        "group.created",
+    ]
+    flask_migrate.downgrade(revision="0006_agenda_documents")
+    assert stored() == [
+        "auth.login",
+        "documents.upload",
+        "meetings.minutes_approved",
+        "group.created",
+    ]

@@ -19,15 +19,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from app.admin.services import (
-    AccountFilters,
-    AccountStatus,
-    AuditFilters,
-    action_label,
-    object_type_label,
-)
+from app.admin.services import AccountFilters, AccountStatus, AuditFilters
 from app.auth.forms import REQUIRED
 from app.auth.models import SITE_ROLE_LABELS, SiteRole, normalise_email
+from app.core.audit import ACTIONS, OBJECT_TYPES
 from app.core.forms import BaseForm
 from app.core.i18n import LANGUAGE_NAMES, country_name
 from app.groups.models import GROUP_ROLE_LABELS, GroupRole, WorkingGroup
@@ -44,6 +39,9 @@ STATUS_CHOICES = [
     (AccountStatus.DEACTIVATED, _l("Deactivated")),
     (AccountStatus.INVITED, _l("Invited")),
 ]
+#: The audit log's menus: the registries themselves, never the values found in the table.
+AUDIT_ACTION_CHOICES = [("", _l("Any action")), *ACTIONS.items()]
+AUDIT_OBJECT_TYPE_CHOICES = [("", _l("Any object")), *OBJECT_TYPES.items()]
 
 
 def _valid_or_none(field) -> object:
@@ -197,25 +195,16 @@ class ConfirmImportForm(BaseForm):
 
 
 class AuditFilterForm(FilterForm):
-    action = SelectField(_l("Action"), default="", validate_choice=True)
+    action = SelectField(
+        _l("Action"), choices=AUDIT_ACTION_CHOICES, default="", validate_choice=True
+    )
     actor = SearchField(_l("By (name or e-mail)"), validators=[Optional(), Length(max=200)])
-    object_type = SelectField(_l("Object"), default="", validate_choice=True)
+    object_type = SelectField(
+        _l("Object"), choices=AUDIT_OBJECT_TYPE_CHOICES, default="", validate_choice=True
+    )
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("To"), validators=[Optional()])
     address = SearchField(_l("Address"), validators=[Optional(), Length(max=64)])
-
-    def __init__(self, *args, actions: list[str], object_types: list[str], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        families = sorted({a.split(".", 1)[0] + "." for a in actions if "." in a})
-        self.action.choices = [
-            ("", _l("Any action")),
-            *((family, _("All of %(family)s*", family=family)) for family in families),
-            *((action, f"{action_label(action)} ({action})") for action in actions),
-        ]
-        self.object_type.choices = [
-            ("", _l("Any object")),
-            *((t, object_type_label(t)) for t in object_types),
-        ]
 
     def filters(self, zone: str) -> AuditFilters:
         """Return the valid filters; dates are whole days in the reader's time zone."""

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app.admin import services
+from app.admin.audit_entries import audit_entries
 from app.admin.forms import (
     AccountFilterForm,
     AuditFilterForm,
@@ -18,6 +19,7 @@ from app.admin.forms import (
     invite_form,
 )
 from app.auth.models import SiteRole, User
+from app.core.audit import action_label, object_type_label
 from app.core.errors import ServiceError, show_on_form
 from app.core.i18n import select_timezone
 from app.core.paging import page_arg
@@ -147,8 +149,8 @@ def _render_account(user: User, erase_form: EraseForm | None = None, status: int
         erase_form=erase_form or EraseForm(expected_email=user.email),
         events=events,
         people=services.people_in(events),
-        action_label=services.action_label,
-        object_type_label=services.object_type_label,
+        action_label=action_label,
+        object_type_label=object_type_label,
     ), status
 
 
@@ -309,11 +311,7 @@ def import_confirm():
 def audit():
     """Show the audit log, newest first, filtered and paginated (read only)."""
     require("audit.read")
-    form = AuditFilterForm(
-        request.args,
-        actions=services.audit_actions(),
-        object_types=services.audit_object_types(),
-    )
+    form = AuditFilterForm(request.args)
     form.validate()
     pagination = services.search_audit_events(
         form.filters(select_timezone()), page_arg()
@@ -322,8 +320,7 @@ def audit():
         "admin/audit.html",
         form=form,
         pagination=pagination,
-        people=services.people_in(pagination.items),
+        entries=audit_entries(pagination.items, current_user),
         query_args=form.query_args(),
-        action_label=services.action_label,
-        object_type_label=services.object_type_label,
+        format_decimal=format_decimal,
     )

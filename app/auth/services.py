@@ -53,7 +53,7 @@ def authenticate(email: str, password: str, address: str | None) -> SignInResult
     email = normalise_email(email)
     keys = (throttle.email_key(email), throttle.address_key(address))
     if throttle.is_locked(*keys):
-        audit.record("auth.login_refused", email=email)
+        audit.record("sign_in.refused", email=email)
         db.session.commit()
         return SignInResult(SignInOutcome.LOCKED)
 
@@ -66,20 +66,20 @@ def authenticate(email: str, password: str, address: str | None) -> SignInResult
 
     if not ok:
         throttle.register_failure(*keys)
-        audit.record("auth.login_failed", actor=user, email=email)
+        audit.record("sign_in.failed", actor=user, email=email)
         db.session.commit()
         return SignInResult(SignInOutcome.FAILED)
 
     throttle.clear(keys[0])
     user.last_login_at = utcnow()
-    audit.record("auth.login", actor=user, target=user)
+    audit.record("sign_in.succeeded", actor=user, target=user)
     db.session.commit()
     return SignInResult(SignInOutcome.SUCCESS, user)
 
 
 def record_logout(user: User) -> None:
     """Write the sign-out to the audit log."""
-    audit.record("auth.logout", actor=user, target=user)
+    audit.record("sign_out.succeeded", actor=user, target=user)
     db.session.commit()
 
 
@@ -128,7 +128,7 @@ def request_password_reset(email: str, locale: str) -> None:
     """E-mail a reset link if an active account has this address; say nothing otherwise."""
     user = find_user_by_email(email)
     if user is None or not user.is_active_account:
-        audit.record("auth.password_reset_requested", email=normalise_email(email), known=False)
+        audit.record("password.reset_requested", email=normalise_email(email), known=False)
         db.session.commit()
         return
     send_reset_link(user, actor=user)
@@ -147,21 +147,21 @@ def send_reset_link(user: User, *, actor: User) -> None:
         link=external_url("auth.reset_password", token=make_reset_token(user)),
         hours=current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600,
     )
-    audit.record("auth.password_reset_requested", actor=actor, target=user, known=True)
+    audit.record("password.reset_requested", actor=actor, target=user, known=True)
 
 
 def reset_password(user: User, password: str) -> None:
     """Set the new password from a reset link; the link dies with the old password."""
     set_password(user, password)
     throttle.clear(throttle.email_key(user.email))
-    audit.record("auth.password_reset", actor=user, target=user)
+    audit.record("password.reset", actor=user, target=user)
     db.session.commit()
 
 
 def change_password(user: User, password: str) -> None:
     """Change the signed-in user's password (the form checked the current one)."""
     set_password(user, password)
-    audit.record("auth.password_changed", actor=user, target=user)
+    audit.record("password.changed", actor=user, target=user)
     db.session.commit()
 
 
@@ -196,7 +196,7 @@ def update_profile(user: User, **values: str | None) -> None:
             setattr(user, field, value)
             changed.append(field)
     if changed:
-        audit.record("auth.profile_updated", actor=user, target=user, fields=changed)
+        audit.record("profile.updated", actor=user, target=user, fields=changed)
     db.session.commit()
 
 
@@ -231,7 +231,7 @@ def create_user(
     set_password(user, password)
     db.session.add(user)
     db.session.flush()
-    audit.record("auth.account_created", actor=actor, target=user, site_role=str(site_role))
+    audit.record("account.created", actor=actor, target=user, site_role=str(site_role))
     return user
 
 
@@ -330,7 +330,7 @@ def request_email_change(user: User, new_email: str, *, locale: str) -> str:
         ),
         hours=email_change_max_age() // 3600,
     )
-    audit.record("auth.email_change_requested", actor=user, target=user, new_email=new_email)
+    audit.record("email.change_requested", actor=user, target=user, new_email=new_email)
     db.session.commit()
     return new_email
 
@@ -354,7 +354,7 @@ def confirm_email_change(change: EmailChange, *, locale: str) -> None:
         new_email=change.new_email,
     )
     audit.record(
-        "auth.email_changed",
+        "email.changed",
         actor=user,
         target=user,
         old_email=change.old_email,
@@ -516,6 +516,6 @@ def personal_data(user: User) -> dict[str, Any]:
 def export_personal_data(user: User) -> dict[str, Any]:
     """Return the member's data (see `personal_data`) and write the audit event."""
     data = personal_data(user)
-    audit.record("auth.data_exported", actor=user, target=user)
+    audit.record("personal_data.exported", actor=user, target=user)
     db.session.commit()
     return data

@@ -514,7 +514,7 @@ def upload_documents(
             db.session.add_all([document, version])
             db.session.flush()
             audit.record(
-                "documents.upload",
+                "document.uploaded",
                 actor=actor,
                 target=document,
                 version=1,
@@ -549,7 +549,7 @@ def _add_version(
         db.session.add(version)
         db.session.flush()
         audit.record(
-            "documents.version_restore" if restored_from else "documents.version_upload",
+            "document.version_restored" if restored_from else "document.version_uploaded",
             actor=actor,
             target=document,
             version=version.number,
@@ -635,7 +635,7 @@ def update_document(
     for name, value in values.items():
         setattr(document, name, value)
     document.updated_at = utcnow()
-    audit.record("documents.edit", actor=actor, target=document, changed=sorted(changes))
+    audit.record("document.edited", actor=actor, target=document, changed=sorted(changes))
     db.session.commit()
     return True
 
@@ -648,7 +648,7 @@ def move_document(document: Document, folder: Folder | None, *, actor: User) -> 
     if document.folder_id == new_id:
         return False
     audit.record(
-        "documents.move",
+        "document.moved",
         actor=actor,
         target=document,
         from_folder=document.folder_id,
@@ -666,7 +666,7 @@ def trash_document(document: Document, *, actor: User) -> bool:
         return False
     document.trashed_at = utcnow()
     document.trashed_by = actor
-    audit.record("documents.trash", actor=actor, target=document)
+    audit.record("document.trashed", actor=actor, target=document)
     db.session.commit()
     return True
 
@@ -677,7 +677,7 @@ def restore_document(document: Document, *, actor: User) -> bool:
         return False
     document.trashed_at = None
     document.trashed_by = None
-    audit.record("documents.restore", actor=actor, target=document)
+    audit.record("document.restored", actor=actor, target=document)
     db.session.commit()
     return True
 
@@ -690,7 +690,7 @@ def record_download(
     if byte_range:
         details["range"] = byte_range[:100]
     audit.record(
-        "documents.preview" if inline else "documents.download",
+        "document.previewed" if inline else "document.downloaded",
         actor=actor,
         target=version.document,
         **details,
@@ -732,7 +732,7 @@ def create_folder(
     folder = Folder(group=group, parent=parent, name=name, created_by=actor)
     db.session.add(folder)
     db.session.flush()
-    audit.record("documents.folder_create", actor=actor, target=folder, name=name)
+    audit.record("folder.created", actor=actor, target=folder, name=name)
     db.session.commit()
     return folder
 
@@ -742,7 +742,7 @@ def rename_folder(folder: Folder, name: str, *, actor: User) -> bool:
     name = _check_folder_name(name, folder.group, folder.parent, own_id=folder.id)
     if name == folder.name:
         return False
-    audit.record("documents.folder_rename", actor=actor, target=folder, old=folder.name, new=name)
+    audit.record("folder.renamed", actor=actor, target=folder, old=folder.name, new=name)
     folder.name = name
     db.session.commit()
     return True
@@ -763,7 +763,7 @@ def delete_folder(folder: Folder, *, actor: User) -> None:
     db.session.execute(
         sa.update(Document).where(Document.folder_id == folder.id).values(folder_id=None)
     )
-    audit.record("documents.folder_delete", actor=actor, target=folder, name=folder.name)
+    audit.record("folder.deleted", actor=actor, target=folder, name=folder.name)
     db.session.delete(folder)
     db.session.commit()
 
@@ -788,7 +788,7 @@ def _purge(documents: Sequence[Document], *, actor: User | None) -> PurgeResult:
             continue
         keys.extend(version.storage_key for version in document.versions)
         audit.record(
-            "documents.purge",
+            "document.purged",
             actor=actor,
             target=document,
             title=document.title,

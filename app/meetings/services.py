@@ -284,7 +284,7 @@ def schedule_meeting(
     db.session.add(meeting)
     db.session.flush()
     audit.record(
-        "meetings.scheduled",
+        "meeting.scheduled",
         actor=actor,
         target=meeting,
         group=group.code,
@@ -340,7 +340,7 @@ def update_meeting(meeting: Meeting, values: MeetingValues, *, actor: User) -> l
     if changed:
         meeting.sequence += 1
         meeting.updated_at = utcnow()
-        audit.record("meetings.updated", actor=actor, target=meeting, fields=changed)
+        audit.record("meeting.updated", actor=actor, target=meeting, fields=changed)
     db.session.commit()
     return changed
 
@@ -352,7 +352,7 @@ def cancel_meeting(meeting: Meeting, reason: str, *, actor: User) -> None:
     meeting.cancel_reason = reason.strip()
     meeting.sequence += 1
     meeting.updated_at = meeting.cancelled_at
-    audit.record("meetings.cancelled", actor=actor, target=meeting, reason=meeting.cancel_reason)
+    audit.record("meeting.cancelled", actor=actor, target=meeting, reason=meeting.cancel_reason)
     db.session.commit()
 
 
@@ -434,7 +434,7 @@ def add_agenda_item(
     )
     meeting.agenda_items.append(item)
     db.session.flush()
-    audit.record("meetings.agenda_item_added", actor=actor, target=item, meeting=meeting.id)
+    audit.record("agenda_item.added", actor=actor, target=item, meeting=meeting.id)
     db.session.commit()
     return item
 
@@ -462,7 +462,7 @@ def update_agenda_item(
     for name in changed:
         setattr(item, name, values[name])
     if changed:
-        audit.record("meetings.agenda_item_updated", actor=actor, target=item, fields=changed)
+        audit.record("agenda_item.updated", actor=actor, target=item, fields=changed)
     db.session.commit()
     return bool(changed)
 
@@ -482,7 +482,7 @@ def move_agenda_item(item: AgendaItem, direction: str, *, actor: User) -> bool:
         ordered[other].position,
         ordered[index].position,
     )
-    audit.record("meetings.agenda_item_moved", actor=actor, target=item, direction=direction)
+    audit.record("agenda_item.moved", actor=actor, target=item, direction=direction)
     db.session.commit()
     return True
 
@@ -491,7 +491,7 @@ def remove_agenda_item(item: AgendaItem, *, actor: User) -> None:
     """Take an item off the agenda and close the gap."""
     meeting = item.meeting
     _refuse_if_cancelled(meeting)
-    audit.record("meetings.agenda_item_removed", actor=actor, target=item, title=item.title)
+    audit.record("agenda_item.removed", actor=actor, target=item, title=item.title)
     meeting.agenda_items.remove(item)
     _renumber(meeting)
     db.session.commit()
@@ -512,7 +512,7 @@ def record_attendance(
             changes[str(attendance.user_id)] = [str(attendance.status), str(status)]
             attendance.status = status
     if changes:
-        audit.record("meetings.attendance_recorded", actor=actor, target=meeting, changes=changes)
+        audit.record("attendance.recorded", actor=actor, target=meeting, changes=changes)
     db.session.commit()
     return len(changes)
 
@@ -558,7 +558,7 @@ def save_minutes(minutes: Minutes, text: str, base_version: int, *, actor: User)
         raise MinutesConflict(minutes)
     _drop_rescue(minutes, actor)
     audit.record(
-        "meetings.minutes_saved",
+        "minutes.saved",
         actor=actor,
         target=minutes,
         object_type="minutes",
@@ -631,7 +631,7 @@ def circulate_minutes(minutes: Minutes, version: int | None, *, actor: User) -> 
         )
         sent += 1
     audit.record(
-        "meetings.minutes_circulated",
+        "minutes.circulated",
         actor=actor,
         target=minutes,
         object_type="minutes",
@@ -651,7 +651,7 @@ def approve_minutes(minutes: Minutes, version: int | None, *, actor: User) -> No
     minutes.approved_at = utcnow()
     minutes.approved_by_id = actor.id
     audit.record(
-        "meetings.minutes_approved",
+        "minutes.approved",
         actor=actor,
         target=minutes,
         object_type="minutes",
@@ -665,7 +665,7 @@ def reopen_minutes(minutes: Minutes, *, actor: User) -> None:
     if minutes.state != MinutesState.APPROVED:
         raise ServiceError(_("Only approved minutes can be reopened."))
     audit.record(
-        "meetings.minutes_reopened",
+        "minutes.reopened",
         actor=actor,
         target=minutes,
         object_type="minutes",
@@ -685,7 +685,7 @@ def add_comment(minutes: Minutes, text: str, *, actor: User) -> MinutesComment:
     comment = MinutesComment(author=actor, text=_clean_text(text).strip())
     minutes.comments.append(comment)
     db.session.flush()
-    audit.record("meetings.comment_added", actor=actor, target=comment, minutes=minutes.id)
+    audit.record("minutes_comment.added", actor=actor, target=comment, minutes=minutes.id)
     db.session.commit()
     return comment
 
@@ -751,7 +751,7 @@ def keep_unsaved_text(minutes: Minutes, writer: User, text: str, base_version: i
     rescue.base_version = base_version
     rescue.created_at = utcnow()
     audit.record(
-        "meetings.minutes_rescued",
+        "minutes.rescued",
         actor=writer,
         target=minutes,
         object_type="minutes",
@@ -790,7 +790,7 @@ def discard_rescue(minutes: Minutes, *, actor: User) -> bool:
     if found:
         _drop_rescue(minutes, actor)
         audit.record(
-            "meetings.minutes_rescue_discarded", actor=actor, target=minutes, object_type="minutes"
+            "minutes.rescue_discarded", actor=actor, target=minutes, object_type="minutes"
         )
     db.session.commit()
     return found
@@ -810,7 +810,7 @@ def add_decision(meeting: Meeting, text: str, *, actor: User) -> Decision:
     decision = Decision(text=_clean_text(text).strip(), created_by_id=actor.id)
     meeting.decisions.append(decision)
     db.session.flush()
-    audit.record("meetings.decision_added", actor=actor, target=decision, meeting=meeting.id)
+    audit.record("decision.added", actor=actor, target=decision, meeting=meeting.id)
     db.session.commit()
     return decision
 
@@ -819,7 +819,7 @@ def remove_decision(decision: Decision, *, actor: User) -> None:
     """Take a decision out of the minutes (while they are not approved)."""
     meeting = decision.meeting
     _refuse_if_locked(meeting)
-    audit.record("meetings.decision_removed", actor=actor, target=decision, text=decision.text)
+    audit.record("decision.removed", actor=actor, target=decision, text=decision.text)
     meeting.decisions.remove(decision)
     db.session.commit()
 
@@ -840,7 +840,7 @@ def add_action_item(
     meeting.action_items.append(item)
     db.session.flush()
     audit.record(
-        "meetings.action_item_added",
+        "action_item.added",
         actor=actor,
         target=item,
         meeting=meeting.id,
@@ -855,7 +855,7 @@ def remove_action_item(item: ActionItem, *, actor: User) -> None:
     """Take an action item out of the minutes (while they are not approved)."""
     meeting = item.meeting
     _refuse_if_locked(meeting)
-    audit.record("meetings.action_item_removed", actor=actor, target=item, text=item.text)
+    audit.record("action_item.removed", actor=actor, target=item, text=item.text)
     meeting.action_items.remove(item)
     db.session.commit()
 
@@ -869,7 +869,7 @@ def set_action_status(item: ActionItem, status: ActionStatus, *, actor: User) ->
     item.status = status
     item.completed_at = utcnow() if status == ActionStatus.DONE else None
     audit.record(
-        "meetings.action_item_status",
+        "action_item.status_changed",
         actor=actor,
         target=item,
         old=str(old),
@@ -908,7 +908,7 @@ def issue_feed_token(user: User) -> str:
     feed.token_hash = _hash(token)
     feed.created_at = utcnow()
     db.session.flush()
-    audit.record("meetings.feed_issued", actor=user, target=user, replaced=replaced)
+    audit.record("calendar_feed.issued", actor=user, target=user, replaced=replaced)
     db.session.commit()
     return token
 
@@ -920,7 +920,7 @@ def revoke_feed(user: User) -> bool:
         db.session.rollback()
         return False
     db.session.delete(feed)
-    audit.record("meetings.feed_revoked", actor=user, target=user)
+    audit.record("calendar_feed.revoked", actor=user, target=user)
     db.session.commit()
     return True
 

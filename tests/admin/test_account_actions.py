@@ -93,7 +93,7 @@ def test_change_the_site_role(client, as_admin, make_user):
     assert response.location == f"/admin/users/{person.id}"
     assert "The site role is now Coordinator." in flashes(client, response.location)
     assert fresh(person).site_role == SiteRole.COORDINATOR
-    [event] = events("admin.site_role_changed")
+    [event] = events("account.site_role_changed")
     assert event.actor_id == as_admin.id and event.object_id == str(person.id)
     assert event.details == {"old": "member", "new": "coordinator"}
 
@@ -105,7 +105,7 @@ def test_a_forged_site_role_is_refused(client, as_admin, make_user):
     assert response.status_code == 302
     assert "Choose a site role from the list." in flashes(client, response.location)
     assert fresh(person).site_role == SiteRole.MEMBER
-    assert events("admin.site_role_changed") == []
+    assert events("account.site_role_changed") == []
 
 
 def test_the_same_role_changes_nothing(client, as_admin, make_user):
@@ -113,7 +113,7 @@ def test_the_same_role_changes_nothing(client, as_admin, make_user):
     person = make_user()
     response = post(client, f"/admin/users/{person.id}/role", {"site_role": "member"})
     assert "already had this site role" in flashes(client, response.location)
-    assert events("admin.site_role_changed") == []
+    assert events("account.site_role_changed") == []
 
 
 def test_the_last_administrator_cannot_be_demoted(client, as_admin):
@@ -121,7 +121,7 @@ def test_the_last_administrator_cannot_be_demoted(client, as_admin):
     response = post(client, f"/admin/users/{as_admin.id}/role", {"site_role": "member"})
     assert "last active administrator" in flashes(client, response.location)
     assert fresh(as_admin).site_role == SiteRole.ADMIN
-    assert events("admin.site_role_changed") == []
+    assert events("account.site_role_changed") == []
 
 
 def test_an_administrator_can_be_demoted_when_another_remains(client, as_admin, make_user):
@@ -159,7 +159,7 @@ def test_send_a_reset_link_in_the_accounts_language(client, as_admin, make_user)
     [message] = outbox()
     assert message.recipient == person.email and message.locale == "zh"
     assert "/reset-password/" in message.body_text
-    [event] = events("auth.password_reset_requested")
+    [event] = events("password.reset_requested")
     assert event.actor_id == as_admin.id and event.object_id == str(person.id)
 
 
@@ -186,7 +186,7 @@ def test_deactivation_keeps_memberships_and_is_audited(
     person = fresh(person)
     assert not person.is_active_account and person.session_token != token
     assert len(person.memberships) == 1
-    [event] = events("admin.user_deactivated")
+    [event] = events("account.deactivated")
     assert event.actor_id == as_admin.id and event.object_id == str(person.id)
 
 
@@ -241,7 +241,7 @@ def test_deactivating_twice_changes_nothing(client, as_admin, make_user):
     person = make_user(active=False)
     response = post(client, f"/admin/users/{person.id}/deactivate")
     assert "already deactivated" in flashes(client, response.location)
-    assert events("admin.user_deactivated") == []
+    assert events("account.deactivated") == []
 
 
 def test_deactivation_needs_an_administrator(client, make_user, make_group, add_member, login_as):
@@ -265,7 +265,7 @@ def test_reactivation_lets_the_person_sign_in_again(app, client, as_admin, make_
     assert "has been reactivated" in flashes(client, response.location)
     assert fresh(person).is_active_account
     sign_in(app.test_client(), person)
-    [event] = events("admin.user_reactivated")
+    [event] = events("account.reactivated")
     assert event.actor_id == as_admin.id
 
 
@@ -274,7 +274,7 @@ def test_reactivating_an_active_account_changes_nothing(client, as_admin, make_u
     person = make_user()
     response = post(client, f"/admin/users/{person.id}/reactivate")
     assert "already active" in flashes(client, response.location)
-    assert events("admin.user_reactivated") == []
+    assert events("account.reactivated") == []
 
 
 def test_memberships_survive_deactivation_and_reactivation(

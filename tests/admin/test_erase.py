@@ -44,7 +44,7 @@ def departed(make_user, make_group, add_member, make_organisation):
         locale="en",
     )
     add_member(person, make_group(), GroupRole.MEMBER)
-    audit.record("auth.login", actor=person, target=person)
+    audit.record("sign_in.succeeded", actor=person, target=person)
     db.session.commit()
     return person
 
@@ -92,7 +92,7 @@ def test_their_history_stays_attributed(client, as_admin, departed):
     """Audit events by the person keep their id; the log shows them as "Former member"."""
     erase(client, departed)
     db.session.expire_all()
-    own = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "auth.login"))
+    own = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "sign_in.succeeded"))
     assert [e.actor_id for e in own if e.actor_id == departed.id] == [departed.id]
     html = client.get("/admin/audit?action=auth.login").get_data(as_text=True)
     assert "Former member" in html and "Sven Departed" not in html
@@ -103,7 +103,7 @@ def test_the_erasure_event_holds_no_personal_data(client, as_admin, departed):
     erase(client, departed)
     db.session.expire_all()
     event = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "admin.user_erased")
+        sa.select(AuditEvent).where(AuditEvent.action == "account.erased")
     ).one()
     assert event.actor_id == as_admin.id
     assert (event.object_type, event.object_id) == ("user", str(departed.id))
@@ -180,7 +180,7 @@ def test_erasing_twice_is_refused(client, as_admin, departed):
     response = erase(client, departed, typed=placeholder)
     assert "already been erased" in flashes(client, response.location)
     events = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "admin.user_erased")
+        sa.select(AuditEvent).where(AuditEvent.action == "account.erased")
     ).all()
     assert len(events) == 1
 

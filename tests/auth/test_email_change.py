@@ -76,7 +76,7 @@ def test_the_full_change_through_the_e_mails(client, make_user, login_as, smtp_s
     body = notice.get_body(preferencelist=("plain",)).get_content()
     assert "wang.lei@old.example.cn" in body and NEW in body
 
-    [event] = events("auth.email_changed")
+    [event] = events("email.changed")
     assert (event.actor_id, event.object_id) == (user.id, str(user.id))
     assert event.details == {"old_email": "wang.lei@old.example.cn", "new_email": NEW}
 
@@ -109,7 +109,7 @@ def test_the_link_works_once(client, make_user, login_as):
     response = client.get(path)
     assert response.status_code == 404
     assert "This link no longer works" in response.get_data(as_text=True)
-    assert len(events("auth.email_changed")) == 1
+    assert len(events("email.changed")) == 1
 
 
 def test_a_change_made_meanwhile_kills_the_older_link(client, make_user):
@@ -172,7 +172,7 @@ def test_a_taken_address_is_refused_when_asking(client, make_user, login_as):
     assert response.status_code == 200
     assert "Another account already uses this address." in response.get_data(as_text=True)
     assert outbox() == []
-    assert events("auth.email_change_requested") == []
+    assert events("email.change_requested") == []
 
 
 def test_an_address_taken_before_confirming_is_refused(client, make_user, login_as):
@@ -187,7 +187,7 @@ def test_an_address_taken_before_confirming_is_refused(client, make_user, login_
     assert "Another account already uses this address." in response.get_data(as_text=True)
     db.session.expire_all()
     assert user.email != NEW
-    assert events("auth.email_changed") == []
+    assert events("email.changed") == []
     assert len(outbox()) == 1  # no notice to the old address
 
 
@@ -201,7 +201,7 @@ def test_an_address_taken_at_the_same_moment_is_refused(client, make_user, monke
     assert response.status_code == 409
     db.session.expire_all()
     assert user.email != NEW
-    assert events("auth.email_changed") == []
+    assert events("email.changed") == []
 
 
 def test_a_wrong_password_sends_nothing(client, make_user, login_as):
@@ -212,7 +212,7 @@ def test_a_wrong_password_sends_nothing(client, make_user, login_as):
     page = response.get_data(as_text=True)
     assert "The current password is not right." in page
     assert outbox() == []
-    assert events("auth.email_change_requested") == []
+    assert events("email.change_requested") == []
 
 
 def test_bad_input_is_a_field_error(client, make_user, login_as):
@@ -240,7 +240,7 @@ def test_the_request_is_audited(client, make_user, login_as):
     user = make_user()
     login_as(user)
     ask(client)
-    [event] = events("auth.email_change_requested")
+    [event] = events("email.change_requested")
     assert event.actor_id == user.id
     assert event.details == {"new_email": NEW}
 

@@ -114,9 +114,9 @@ def test_failed_and_successful_sign_ins_are_audited(client, make_user):
     attempt(client, user.email, "wrong password!!")
     attempt(client, user.email, DEFAULT_PASSWORD)
     events = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)).all()
-    actions = [e.action for e in events if e.action.startswith("auth.login")]
-    assert actions == ["auth.login_failed", "auth.login"]
-    assert all(e.ip_address == "127.0.0.1" for e in events if e.action.startswith("auth.login"))
+    actions = [e.action for e in events if e.action.startswith("sign_in.")]
+    assert actions == ["sign_in.failed", "sign_in.succeeded"]
+    assert all(e.ip_address == "127.0.0.1" for e in events if e.action.startswith("sign_in."))
 
 
 def test_repeated_failures_lock_the_e_mail_then_it_unlocks(client, make_user, app):

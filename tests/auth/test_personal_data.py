@@ -86,10 +86,10 @@ def test_the_file_holds_the_members_data(client, make_user, make_group, add_memb
     assert [i["email"] for i in data["invitations_received"]] == ["wang.lei@example.cn"]
     assert data["invitations_received"][0]["invited_by"] == "Site Admin"
     actions = [e["action"] for e in data["audit_events"]]
-    assert "auth.account_created" in actions
-    assert "auth.login" in actions
+    assert "account.created" in actions
+    assert "sign_in.succeeded" in actions
     assert "invitation.sent" in actions
-    login = next(e for e in data["audit_events"] if e["action"] == "auth.login")
+    login = next(e for e in data["audit_events"] if e["action"] == "sign_in.succeeded")
     assert login["by_you"] is True and login["ip_address"]
     assert [m["recipient"] for m in data["emails"]] == ["wang.lei@example.cn"]
     assert data["emails"][0]["subject"]
@@ -129,7 +129,7 @@ def test_events_about_the_member_by_others_are_included(client, make_user, login
     admin = make_user(site_role=SiteRole.ADMIN)
     db.session.add(
         AuditEvent(
-            action="admin.role_changed",
+            action="account.site_role_changed",
             actor_id=admin.id,
             object_type="user",
             object_id=str(me.id),
@@ -139,7 +139,7 @@ def test_events_about_the_member_by_others_are_included(client, make_user, login
     db.session.commit()
     login_as(me)
     _response, data = download(client)
-    event = next(e for e in data["audit_events"] if e["action"] == "admin.role_changed")
+    event = next(e for e in data["audit_events"] if e["action"] == "account.site_role_changed")
     assert event["by_you"] is False
 
 
@@ -149,7 +149,7 @@ def test_the_download_is_audited(client, make_user, login_as):
     login_as(me)
     download(client)
     events = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "auth.data_exported")
+        sa.select(AuditEvent).where(AuditEvent.action == "personal_data.exported")
     ).all()
     assert [(e.actor_id, e.object_id) for e in events] == [(me.id, str(me.id))]
 

@@ -206,7 +206,7 @@ def test_production_behind_the_proxy_sees_the_client_and_https(app, database_url
     message = db.session.scalars(sa.select(OutboxEmail)).one()
     assert "https://portal.example/reset-password/" in message.body_text
     event = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "auth.password_reset_requested")
+        sa.select(AuditEvent).where(AuditEvent.action == "password.reset_requested")
     ).one()
     assert event.ip_address == "203.0.113.7"
 
@@ -232,7 +232,7 @@ def test_login_without_csrf_token_is_refused(client, make_user):
         db.session.scalar(
             sa.select(sa.func.count())
             .select_from(AuditEvent)
-            .where(AuditEvent.action == "auth.login")
+            .where(AuditEvent.action == "sign_in.succeeded")
         )
         == 0
     )

@@ -291,7 +291,7 @@ def test_conditional_requests_answer_not_modified(client, group, member, login_a
     etag = client.get(target).headers["ETag"]
     assert client.get(target, headers={"If-None-Match": etag}).status_code == 304
     downloads = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "documents.download")
+        sa.select(AuditEvent).where(AuditEvent.action == "document.downloaded")
     ).all()
     assert len(downloads) == 1
     assert downloads[0].details["version"] == 1
@@ -698,15 +698,15 @@ def test_every_action_is_audited(client, group, member, login_as):
     post(client, url(document, "/restore"))
     events = db.session.scalars(
         sa.select(AuditEvent)
-        .where(AuditEvent.action.like("documents.%"), AuditEvent.object_type == "document")
+        .where(AuditEvent.action.like("document.%"), AuditEvent.object_type == "document")
         .order_by(AuditEvent.id)
     ).all()
     assert [e.action for e in events] == [
-        "documents.upload",
-        "documents.download",
-        "documents.move",
-        "documents.trash",
-        "documents.restore",
+        "document.uploaded",
+        "document.downloaded",
+        "document.moved",
+        "document.trashed",
+        "document.restored",
     ]
     assert {e.object_id for e in events} == {str(document.id)}
     assert all(e.ip_address == "127.0.0.1" and e.actor_id == member.id for e in events)

@@ -25,7 +25,9 @@ def incoming(content: bytes, name: str) -> services.IncomingFile:
 
 def actions() -> list[str]:
     """Return the library's audit events, oldest first."""
-    query = sa.select(AuditEvent.action).where(AuditEvent.action.like("documents.%"))
+    query = sa.select(AuditEvent.action).where(
+        sa.or_(AuditEvent.action.like("document.%"), AuditEvent.action.like("folder.%"))
+    )
     return list(db.session.scalars(query.order_by(AuditEvent.id)))
 
 
@@ -60,7 +62,7 @@ def test_upload_stores_the_file_and_the_row_together(make_group, make_user, stor
     assert version.uploaded_by_id == user.id
     assert read_storage(version.storage_key) == PDF
     assert len(stored_files(storage_root)) == 1
-    assert actions() == ["documents.upload"]
+    assert actions() == ["document.uploaded"]
 
 
 def test_several_files_are_all_stored_or_none(make_group, make_user, storage_root):
@@ -153,7 +155,7 @@ def test_new_versions_are_numbered_and_the_newest_is_current(make_group, make_us
     assert [v.number for v in document.versions] == [2, 1]
     assert version.comment == "Comments in"
     assert version.content_type.endswith("wordprocessingml.document")
-    assert actions() == ["documents.upload", "documents.version_upload"]
+    assert actions() == ["document.uploaded", "document.version_uploaded"]
 
 
 def test_a_refused_version_changes_nothing(make_group, make_user, make_document, storage_root):
@@ -180,7 +182,7 @@ def test_restore_makes_an_old_version_current_as_a_new_one(make_group, make_user
     assert restored.storage_key != first.storage_key
     assert read_storage(restored.storage_key) == PDF
     assert document.current_version.content_type == "application/pdf"
-    assert actions()[-1] == "documents.version_restore"
+    assert actions()[-1] == "document.version_restored"
 
 
 def test_no_new_version_while_in_the_trash(make_group, make_user, make_document):
@@ -222,7 +224,7 @@ def test_update_records_what_changed(make_group, make_user, make_document):
     assert services.update_document(document, actor=user, **values) is True
     assert services.update_document(document, actor=user, **values) is False
     event = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "documents.edit")
+        sa.select(AuditEvent).where(AuditEvent.action == "document.edited")
     ).one()
     assert event.details["changed"] == ["description", "tags", "title", "visibility"]
     with pytest.raises(ServiceError):
@@ -239,7 +241,7 @@ def test_move_between_folders(make_group, make_user, make_document):
     assert document.folder_id == folder.id
     assert services.move_document(document, None, actor=user) is True
     assert document.folder_id is None
-    assert actions().count("documents.move") == 2
+    assert actions().count("document.moved") == 2
     with pytest.raises(ServiceError):
         services.move_document(
             document, services.create_folder(make_group(), "Other", actor=user), actor=user
@@ -259,7 +261,7 @@ def test_trash_and_restore(make_group, make_user, make_document):
     assert services.restore_document(document, actor=user) is True
     assert services.restore_document(document, actor=user) is False
     assert services.library_page(group, None, filters).total == 1
-    assert actions()[-2:] == ["documents.trash", "documents.restore"]
+    assert actions()[-2:] == ["document.trashed", "document.restored"]
 
 
 def test_emptying_the_trash_removes_rows_and_files(
@@ -281,7 +283,7 @@ def test_emptying_the_trash_removes_rows_and_files(
     assert db.session.get(Document, theirs.id) is not None
     assert count(DocumentVersion) == 2
     assert len(stored_files(storage_root)) == 2
-    assert "documents.purge" in actions()
+    assert "document.purged" in actions()
     assert services.empty_trash(group, actor=user) == services.PurgeResult(0, 0)
 
 

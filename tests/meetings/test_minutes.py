@@ -79,7 +79,7 @@ def test_the_minute_taker_writes_the_draft(client, team, meeting, login_as):
     assert minutes.text == "## Decisions\n\n- Adopt the plan"
     assert minutes.version == 2
     assert minutes.updated_by_id == team.writer.id
-    assert "meetings.minutes_saved" in actions()
+    assert "minutes.saved" in actions()
 
 
 def test_other_members_and_observers_can_neither_write_nor_read_a_draft(
@@ -291,7 +291,7 @@ def test_approval_locks_the_minutes_and_records_who_and_when(client, team, login
     assert attempt.status_code == 403
     assert reload(meeting.minutes).text == "Final text"
     assert post(meeting_url(meeting, "decisions"), {"text": "Late decision"}).status_code == 403
-    assert "meetings.minutes_approved" in actions()
+    assert "minutes.approved" in actions()
 
 
 def test_a_lead_reopens_approved_minutes_and_it_is_logged(client, team, login_as, post):
@@ -308,7 +308,7 @@ def test_a_lead_reopens_approved_minutes_and_it_is_logged(client, team, login_as
     assert minutes.state == MinutesState.CIRCULATED
     assert minutes.approved_by_id is None
     event = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "meetings.minutes_reopened")
+        sa.select(AuditEvent).where(AuditEvent.action == "minutes.reopened")
     ).one()
     assert event.actor_id == team.lead.id
     assert event.details["approved_by"] == team.lead.id

@@ -69,7 +69,7 @@ def test_a_lead_schedules_a_meeting_planned_in_shanghai(client, team, login_as, 
     assert meeting.minutes.minute_taker_id == team.writer.id
     assert meeting.minutes.state == "draft"
     events = db.session.scalars(sa.select(AuditEvent.action)).all()
-    assert "meetings.scheduled" in events
+    assert "meeting.scheduled" in events
 
 
 def test_checking_the_slot_saves_nothing(client, team, login_as, post):

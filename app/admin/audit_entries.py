@@ -18,13 +18,14 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import url_for
-from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from app.auth.models import SiteRole, User
 from app.core.audit import AuditEvent, action_label, humanise, object_type_label
+from app.core.formats import format_day, format_moment
 from app.deliverables.models import Deliverable, DeliverableStatus, Milestone
 from app.documents.models import Document, Folder, Visibility
 from app.extensions import db
@@ -335,8 +336,8 @@ def _format_moment(text: str) -> str | None:
         return None
     try:
         if len(text) == 10:
-            return format_date(date.fromisoformat(text))
-        return format_datetime(datetime.fromisoformat(text))
+            return format_day(date.fromisoformat(text))
+        return format_moment(datetime.fromisoformat(text))
     except ValueError:
         return None
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import os
 import zoneinfo
-from datetime import datetime
 from functools import cache
 from urllib.parse import urlsplit
 
 from babel import Locale
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import get_locale
 from flask_login import current_user
 
 #: The session key that remembers a visitor's language before (or without) signing in.
@@ -119,9 +118,7 @@ def country_choices() -> list[tuple[str, str]]:
 
 def register_template_helpers(app: Flask) -> None:
     """Make the formatting helpers and language data available to every template."""
-
-    def format_when(value: datetime | None, fmt: str = "medium") -> str:
-        return format_datetime(value, fmt) if value is not None else ""
+    from app.core import formats
 
     def page_to_return_to() -> str:
         """Return the local address to come back to after switching language.
@@ -138,8 +135,8 @@ def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals.update(
         page_to_return_to=page_to_return_to,
-        format_datetime=format_when,
-        format_date=format_date,
+        format_datetime=formats.format_moment,
+        format_date=formats.format_day,
         country_name=country_name,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         current_language=current_language,

@@ -19,9 +19,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
+from app.core.formats import format_day
 from app.core.project import Project
 from app.deliverables import months
 from app.deliverables.models import Deliverable, DeliverableStatus, Milestone
@@ -221,7 +222,7 @@ def build(
         fill, stroke = COLOURS[state]
         summary = _(
             "due %(date)s (%(month)s) · %(status)s",
-            date=format_date(deliverable.due_on, "medium"),
+            date=format_day(deliverable.due_on),
             month=deliverable.month_label,
             status=deliverable.status.label,
         )
@@ -252,7 +253,7 @@ def build(
         state = _state_of_milestone(milestone, today)
         fill, stroke = COLOURS[state]
         if milestone.achieved_on is not None:
-            status = _("achieved on %(date)s", date=format_date(milestone.achieved_on, "medium"))
+            status = _("achieved on %(date)s", date=format_day(milestone.achieved_on))
         elif state == "late":
             status = _late_text(milestone.due_on, today)
         else:
@@ -269,7 +270,7 @@ def build(
             title=milestone.title,
             summary=_(
                 "due %(date)s (%(month)s) · %(status)s",
-                date=format_date(milestone.due_on, "medium"),
+                date=format_day(milestone.due_on),
                 month=milestone.month_label,
                 status=status,
             ),

@@ -22,26 +22,18 @@ import holidays
 from babel import Locale
 from babel.dates import (
     format_date,
-    format_datetime,
-    format_interval,
     format_skeleton,
-    get_timezone_location,
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from app.auth.models import User
+from app.core.formats import BEIJING, BRUSSELS, format_span, place_name, utc_offset
 from app.core.i18n import country_name, is_valid_timezone
-
-BRUSSELS = "Europe/Brussels"
-BEIJING = "Asia/Shanghai"
 
 #: The working day in Brussels and Beijing: a meeting outside it gets a warning.
 WORKDAY_START = time(8, 0)
 WORKDAY_END = time(20, 0)
-
-PLACE_NAMES = {BRUSSELS: _l("Brussels"), BEIJING: _l("Beijing")}
 
 
 class LocalTimeError(ValueError):
@@ -93,42 +85,6 @@ def to_local(instant: datetime, zone: str) -> datetime:
 def today_in(zone: str, now: datetime | None = None) -> date:
     """Return today's date in `zone`."""
     return (now or datetime.now(UTC)).astimezone(ZoneInfo(zone)).date()
-
-
-def place_name(zone: str, locale: Locale | None = None) -> str:
-    """Return the city a zone is named after, in the reader's language (Rome, 罗马)."""
-    if zone in PLACE_NAMES:
-        return str(PLACE_NAMES[zone])
-    return get_timezone_location(ZoneInfo(zone), locale=locale or _locale(), return_city=True)
-
-
-def format_span(start: datetime, end: datetime, zone: str, locale: Locale | None = None) -> str:
-    """Return "Mon, 30 Mar 2026, 16:00–17:30" for the span in `zone`, in the reader's locale.
-
-    A span over midnight names both days.
-    """
-    locale = locale or _locale()
-    tz = ZoneInfo(zone)
-    joined = str(locale.datetime_formats["medium"])
-    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
-    if local_start.date() == local_end.date():
-        day = format_skeleton("yMMMEd", start, tzinfo=tz, locale=locale)
-        hours = format_interval(start, end, "Hm", tzinfo=tz, locale=locale)
-        return joined.format(hours, day)
-    first = joined.format(
-        format_skeleton("Hm", start, tzinfo=tz, locale=locale),
-        format_skeleton("yMMMEd", start, tzinfo=tz, locale=locale),
-    )
-    last = joined.format(
-        format_skeleton("Hm", end, tzinfo=tz, locale=locale),
-        format_skeleton("yMMMEd", end, tzinfo=tz, locale=locale),
-    )
-    return str(locale.interval_formats[None]).format(first, last)
-
-
-def utc_offset(instant: datetime, zone: str, locale: Locale | None = None) -> str:
-    """Return the zone's offset at that instant, e.g. "GMT+08:00"."""
-    return format_datetime(instant, "ZZZZ", tzinfo=ZoneInfo(zone), locale=locale or _locale())
 
 
 @dataclass(frozen=True)

@@ -105,7 +105,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(invitations_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(groups_bp, url_prefix="/groups")
-    app.register_blueprint(members_bp, url_prefix="/members")
+    app.register_blueprint(members_bp)  # /members/… and the /profile/data.json download
     app.register_blueprint(organisations_bp, url_prefix="/organisations")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(deliverables_bp)

@@ -22,12 +22,12 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.auth.routes import safe_next
 from app.core.database import utcnow
 from app.core.forms import has_forbidden_characters
 from app.core.i18n import select_timezone
 from app.core.mail import external_url
 from app.core.markdown import render_markdown
+from app.core.urls import safe_next
 from app.extensions import csrf
 from app.groups.models import WorkingGroup
 from app.meetings import ics, services, times

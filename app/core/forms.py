@@ -24,6 +24,11 @@ def has_forbidden_characters(value: str) -> bool:
     return False
 
 
+def strip(value: str | None) -> str | None:
+    """Trim the spaces around a text field's value (a WTForms filter)."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class BaseForm(FlaskForm):
     """A FlaskForm that refuses control characters in any text field.
 

@@ -6,14 +6,12 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.core.i18n import current_language
 from app.groups import services
 from app.groups.forms import (
     AddMemberForm,
     CandidateSearchForm,
     ChangeRoleForm,
     GroupForm,
-    InviteToGroupForm,
     role_choices,
 )
 from app.groups.models import Membership, WorkingGroup
@@ -214,37 +212,6 @@ def add_member(slug: str):
         form=form,
         people=people,
         role_choices=role_choices(),
-    )
-
-
-@bp.route("/<slug>/members/invite", methods=["GET", "POST"])
-@login_required
-def invite_member(slug: str):
-    """Invite a new person by e-mail straight into the group, as a plain site member."""
-    group = get_group(slug)
-    require("group.manage_members", group)
-    form = InviteToGroupForm()
-    if request.method == "GET":
-        form.locale.data = current_language()  # a likely guess; the inviter may change it
-    existing_account = False
-    if form.validate_on_submit():
-        try:
-            services.invite_to_group(
-                group,
-                form.email.data,
-                actor=current_user,
-                role=form.role.role,
-                locale=form.locale.data,
-                name=form.name.data,
-            )
-        except services.MembershipError as exc:
-            form.email.errors.append(exc.message)
-            existing_account = exc.field == "email"
-        else:
-            flash(_("The invitation to %(email)s is on its way.", email=form.email.data), "success")
-            return redirect(url_for("groups.home", slug=group.slug))
-    return render_template(
-        "groups/invite_member.html", group=group, form=form, existing_account=existing_account
     )
 
 

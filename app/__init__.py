@@ -29,6 +29,7 @@ def create_app(config: str | type | object | None = None, **overrides: Any) -> F
 
     register_extensions(app)
     register_blueprints(app)
+    register_guards(app)
     register_errorhandlers(app)
     register_commands(app)
     register_request_hooks(app)
@@ -111,6 +112,18 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(deliverables_bp)
     app.register_blueprint(documents_bp)
     app.register_blueprint(meetings_bp)
+
+
+def register_guards(app: Flask) -> None:
+    """Let a higher domain veto a lower one's deletes, without the lower importing it.
+
+    The document library asks its purge guards before it purges a version for good; the
+    deliverables keep every version that was ever submitted.
+    """
+    from app.deliverables.services import version_is_protected
+    from app.documents.services import add_purge_guard
+
+    add_purge_guard(app, version_is_protected)
 
 
 def register_errorhandlers(app: Flask) -> None:

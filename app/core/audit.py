@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import has_request_context, request
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.core.database import UTCDateTime, utcnow
 from app.extensions import db
@@ -42,9 +42,13 @@ def record(
     target: Any = None,
     object_type: str | None = None,
     object_id: object = None,
+    session: Session | None = None,
     **details: Any,
 ) -> AuditEvent:
-    """Add an audit event to the session; the caller's transaction commits it."""
+    """Add an audit event to the session; the caller's transaction commits it.
+
+    `session` is the request's session unless a bookkeeping write passes its own.
+    """
     if target is not None:
         object_type = object_type or target.__tablename__.removesuffix("s")
         object_id = target.id
@@ -56,5 +60,5 @@ def record(
         ip_address=request.remote_addr if has_request_context() else None,
         details=details,
     )
-    db.session.add(event)
+    (session or db.session).add(event)
     return event

@@ -34,6 +34,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from app.auth.models import User
 from app.core import audit
+from app.core.bookkeeping import Bookkeeping, record_bookkeeping
 from app.core.database import utcnow
 from app.core.storage import StoredFile, get_storage
 from app.documents.files import (
@@ -710,17 +711,24 @@ def restore_document(document: Document, *, actor: User) -> bool:
 def record_download(
     version: DocumentVersion, *, actor: User, inline: bool = False, byte_range: str | None = None
 ) -> None:
-    """Write the audit event of a download (or preview) of a version."""
+    """Write the audit event of a download (or preview) of a version, as bookkeeping.
+
+    It is committed on its own; if it cannot be written, the file is served all the same.
+    """
     details: dict[str, object] = {"version": version.number, "version_id": version.id}
     if byte_range:
         details["range"] = byte_range[:100]
-    audit.record(
-        "documents.preview" if inline else "documents.download",
-        actor=actor,
-        target=version.document,
-        **details,
+    document = version.document
+    record_bookkeeping(
+        Bookkeeping.DOWNLOAD_AUDIT,
+        lambda session: audit.record(
+            "documents.preview" if inline else "documents.download",
+            actor=actor,
+            target=document,
+            session=session,
+            **details,
+        ),
     )
-    db.session.commit()
 
 
 # Folders --------------------------------------------------------------------------------------

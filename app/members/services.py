@@ -42,6 +42,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from app.auth.models import User
 from app.core import audit
 from app.core.audit import AuditEvent
+from app.core.bookkeeping import Bookkeeping, record_bookkeeping
 from app.core.database import utcnow
 from app.core.i18n import is_valid_timezone
 from app.core.mail import OutboxEmail
@@ -396,8 +397,12 @@ def personal_data(user: User) -> dict[str, Any]:
 
 
 def export_personal_data(user: User) -> dict[str, Any]:
-    """Return the member's data (see `personal_data`) and write the audit event."""
+    """Return the member's data (see `personal_data`); its audit event is bookkeeping."""
     data = personal_data(user)
-    audit.record("auth.data_exported", actor=user, target=user)
-    db.session.commit()
+    record_bookkeeping(
+        Bookkeeping.DOWNLOAD_AUDIT,
+        lambda session: audit.record(
+            "auth.data_exported", actor=user, target=user, session=session
+        ),
+    )
     return data

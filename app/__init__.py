@@ -30,6 +30,7 @@ def create_app(config: str | type | object | None = None, **overrides: Any) -> F
     register_extensions(app)
     register_converters(app)
     register_blueprints(app)
+    register_guards(app)
     register_errorhandlers(app)
     register_commands(app)
     register_request_hooks(app)
@@ -113,12 +114,24 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(invitations_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(groups_bp, url_prefix="/groups")
-    app.register_blueprint(members_bp, url_prefix="/members")
+    app.register_blueprint(members_bp)  # /members/… and the /profile/data.json download
     app.register_blueprint(organisations_bp, url_prefix="/organisations")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(deliverables_bp)
     app.register_blueprint(documents_bp)
     app.register_blueprint(meetings_bp)
+
+
+def register_guards(app: Flask) -> None:
+    """Let a higher domain veto a lower one's deletes, without the lower importing it.
+
+    The document library asks its purge guards before it purges a version for good; the
+    deliverables keep every version that was ever submitted.
+    """
+    from app.deliverables.services import version_is_protected
+    from app.documents.services import add_purge_guard
+
+    add_purge_guard(app, version_is_protected)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -111,3 +111,26 @@ def test_stored_audit_actions_get_their_new_names(empty_app):
         "meetings.minutes_approved",
         "group.created",
     ]
+def test_every_meeting_gets_minutes(empty_app):
+    """Migration 0008 gives a meeting without minutes an empty draft; others keep theirs."""
+    from app.groups.models import WorkingGroup
+    from app.meetings.models import Meeting, Minutes, MinutesState
+    from tests.meetings.helpers import create_meeting
+
+    flask_migrate.upgrade()
+    group = WorkingGroup(code="WG1", slug="wg1", name_en="Group", description_en="")
+    db.session.add(group)
+    db.session.commit()
+    bare = create_meeting(group, title_en="Made before minutes came with meetings")
+    kept = create_meeting(group, text="Already written", state=MinutesState.CIRCULATED)
+    bare_id, kept_id = bare.id, kept.id
+    db.session.execute(sa.delete(Minutes).where(Minutes.meeting_id == bare_id))
+    db.session.commit()
+    flask_migrate.downgrade(revision="0007_audit_action_names")
+    flask_migrate.upgrade()
+    db.session.expire_all()
+    created = db.session.get(Meeting, bare_id).minutes
+    assert (created.text, created.state, created.version) == ("", MinutesState.DRAFT, 1)
+    assert created.updated_at == db.session.get(Meeting, bare_id).created_at
+    assert db.session.get(Meeting, kept_id).minutes.text == "Already written"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Minutes)) == 2

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import json
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
@@ -31,25 +27,10 @@ from app.auth.forms import (
 from app.auth.passwords import verify_password
 from app.core.errors import ServiceError, show_on_form
 from app.core.i18n import SESSION_LANGUAGE_KEY, current_language
+from app.core.urls import safe_next
 from app.extensions import limiter
 
 bp = Blueprint("auth", __name__, template_folder="templates")
-
-
-def safe_next(target: str | None) -> str | None:
-    """Return `target` if it is a path on this site, else None (no open redirects)."""
-    if not target or not isinstance(target, str):
-        return None
-    if (
-        any(c in target for c in "\\\r\n\t")
-        or not target.startswith("/")
-        or target.startswith("//")
-    ):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
 
 
 def _start_session(user, remember: bool) -> None:
@@ -237,18 +218,3 @@ def confirm_email_change(token: str):
     if current_user.id == change.user.id:
         return redirect(url_for("auth.profile"))
     return redirect(url_for("dashboard.home"))
-
-
-@bp.route("/profile/data.json")
-@login_required
-def export_data():
-    """Download, as a JSON file, everything the portal holds about the signed-in member."""
-    data = services.export_personal_data(current_user)
-    return Response(
-        json.dumps(data, ensure_ascii=False, indent=2),
-        mimetype="application/json",
-        headers={
-            "Content-Disposition": 'attachment; filename="ic2permed-my-data.json"',
-            "Cache-Control": "no-store",
-        },
-    )

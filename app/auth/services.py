@@ -5,26 +5,21 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from app.auth import throttle
 from app.auth.models import SiteRole, User, new_session_token, normalise_email
 from app.auth.passwords import burn_dummy_verification, hash_password, verify_password
 from app.core import audit
-from app.core.audit import AuditEvent
 from app.core.database import utcnow
 from app.core.errors import ServiceError
-from app.core.mail import OutboxEmail, enqueue, external_url
+from app.core.mail import enqueue, external_url
 from app.extensions import db
-from app.groups.models import Membership
-from app.invitations.models import Invitation, InvitationGroup
 
 
 class SignInOutcome(Enum):
@@ -365,157 +360,3 @@ def confirm_email_change(change: EmailChange, *, locale: str) -> None:
     except IntegrityError as exc:  # another account took the address at the same moment
         db.session.rollback()
         raise ServiceError(EMAIL_TAKEN) from exc
-
-
-# Personal data ------------------------------------------------------------------------------
-
-#: The account's columns a member gets in their export (never the password hash or the
-#: session token, which are secrets, not information about the person).
-EXPORTED_ACCOUNT_FIELDS = (
-    "id",
-    "email",
-    "name",
-    "name_zh",
-    "country",
-    "position",
-    "expertise",
-    "locale",
-    "timezone",
-    "site_role",
-    "is_active_account",
-    "created_at",
-    "last_login_at",
-    "password_changed_at",
-)
-
-
-def _plain(value: Any) -> Any:
-    """Return a value JSON can hold: times in ISO 8601 (UTC), enums as their value."""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    return value
-
-
-def _invitation_data(invitation: Invitation) -> dict[str, Any]:
-    return {
-        "email": invitation.email,
-        "site_role": _plain(invitation.site_role),
-        "state": _plain(invitation.state),
-        "created_at": _plain(invitation.created_at),
-        "sent_at": _plain(invitation.sent_at),
-        "expires_at": _plain(invitation.expires_at),
-        "accepted_at": _plain(invitation.accepted_at),
-        "revoked_at": _plain(invitation.revoked_at),
-        "groups": [
-            {"group": item.group.code, "role": _plain(item.role)} for item in invitation.groups
-        ],
-    }
-
-
-def personal_data(user: User) -> dict[str, Any]:
-    """Return everything the portal holds about `user`, as JSON-ready data.
-
-    The account (without secrets), its organisation, its group memberships, the invitations
-    the person sent and those sent to their address (or accepted by them), the audit events
-    they caused or that are about their account, and the e-mails sent to their address.
-    """
-    organisation = user.organisation
-    memberships = db.session.scalars(
-        sa.select(Membership)
-        .where(Membership.user_id == user.id)
-        .options(selectinload(Membership.group))
-        .order_by(Membership.created_at, Membership.id)
-    ).all()
-    invitation_loading = (
-        selectinload(Invitation.groups).selectinload(InvitationGroup.group),
-        selectinload(Invitation.invited_by),
-    )
-    sent = db.session.scalars(
-        sa.select(Invitation)
-        .where(Invitation.invited_by_id == user.id)
-        .options(*invitation_loading)
-        .order_by(Invitation.created_at, Invitation.id)
-    ).all()
-    received = db.session.scalars(
-        sa.select(Invitation)
-        .where(sa.or_(Invitation.email == user.email, Invitation.user_id == user.id))
-        .options(*invitation_loading)
-        .order_by(Invitation.created_at, Invitation.id)
-    ).all()
-    events = db.session.scalars(
-        sa.select(AuditEvent)
-        .where(
-            sa.or_(
-                AuditEvent.actor_id == user.id,
-                sa.and_(AuditEvent.object_type == "user", AuditEvent.object_id == str(user.id)),
-            )
-        )
-        .order_by(AuditEvent.occurred_at, AuditEvent.id)
-    ).all()
-    emails = db.session.scalars(
-        sa.select(OutboxEmail)
-        .where(OutboxEmail.recipient == user.email)
-        .order_by(OutboxEmail.created_at, OutboxEmail.id)
-    ).all()
-    return {
-        "exported_at": _plain(utcnow()),
-        "account": {field: _plain(getattr(user, field)) for field in EXPORTED_ACCOUNT_FIELDS},
-        "organisation": None
-        if organisation is None
-        else {
-            "id": organisation.id,
-            "name_en": organisation.name_en,
-            "name_zh": organisation.name_zh,
-            "country": organisation.country,
-            "kind": _plain(organisation.kind),
-        },
-        "memberships": [
-            {
-                "group": m.group.code,
-                "group_name_en": m.group.name_en,
-                "group_name_zh": m.group.name_zh,
-                "role": _plain(m.role),
-                "since": _plain(m.created_at),
-            }
-            for m in memberships
-        ],
-        "invitations_sent": [_invitation_data(i) for i in sent],
-        "invitations_received": [
-            {
-                **_invitation_data(i),
-                "invited_by": i.invited_by.display_name if i.invited_by else None,
-            }
-            for i in received
-        ],
-        "audit_events": [
-            {
-                "occurred_at": _plain(e.occurred_at),
-                "action": e.action,
-                "by_you": e.actor_id == user.id,
-                "object_type": e.object_type,
-                "object_id": e.object_id,
-                "ip_address": e.ip_address,
-                "details": e.details,
-            }
-            for e in events
-        ],
-        "emails": [
-            {
-                "recipient": m.recipient,
-                "subject": m.subject,
-                "created_at": _plain(m.created_at),
-                "sent_at": _plain(m.sent_at),
-            }
-            for m in emails
-        ],
-    }
-
-
-def export_personal_data(user: User) -> dict[str, Any]:
-    """Return the member's data (see `personal_data`) and write the audit event."""
-    data = personal_data(user)
-    audit.record("personal_data.exported", actor=user, target=user)
-    db.session.commit()
-    return data

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.core.database import UTCDateTime, utcnow
 from app.extensions import db
@@ -161,10 +161,12 @@ def record(
     target: Any = None,
     object_type: str | None = None,
     object_id: object = None,
+    session: Session | None = None,
     **details: Any,
 ) -> AuditEvent:
     """Add an audit event to the session; the caller's transaction commits it.
 
+    `session` is the request's session unless a bookkeeping write passes its own.
     Raise UnknownAuditName for an action or object type missing from the registry.
     """
     if action not in ACTIONS:
@@ -184,7 +186,7 @@ def record(
         ip_address=request.remote_addr if has_request_context() else None,
         details=details,
     )
-    db.session.add(event)
+    (session or db.session).add(event)
     return event
 
 

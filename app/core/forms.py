@@ -81,6 +81,11 @@ def has_forbidden_characters(value: str) -> bool:
     return False
 
 
+def strip(value: str | None) -> str | None:
+    """Trim the spaces around a text field's value (a WTForms filter)."""
+    return value.strip() if isinstance(value, str) else value
+
+
 def _unified_line_ends(value: str) -> str:
     return value.replace("\r\n", "\n").replace("\r", "\n")
 

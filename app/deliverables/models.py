@@ -6,7 +6,8 @@ kept consistent by the services (see `app.deliverables.months`).
 
 A submission names a version of the group's library (`submitted_version`, and the event's
 `document_version`). The foreign keys refuse to delete such a version (ON DELETE RESTRICT):
-the library's purge asks `services.version_is_protected` first, the database is the safety net.
+the library's purge asks the purge guard `services.version_is_protected` first, inside its
+transaction; the database is the safety net.
 """
 
 from __future__ import annotations

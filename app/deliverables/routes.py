@@ -7,8 +7,6 @@ under /groups/<slug>/deliverables/ (whoever may see the group).
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import (
     Blueprint,
     Response,
@@ -36,7 +34,6 @@ from app.deliverables.forms import (
     ReviewForm,
 )
 from app.deliverables.models import Deliverable, DeliverableStatus, Milestone
-from app.documents.services import register_version_protection
 from app.groups.loaders import load_group
 from app.groups.models import WorkingGroup
 from app.groups.services import visible_groups
@@ -44,18 +41,6 @@ from app.permissions import can, require
 
 bp = Blueprint("deliverables", __name__, template_folder="templates")
 
-
-def _protect_submitted_versions(_state: Any) -> None:
-    """Keep the library from purging a version submitted for a deliverable.
-
-    Runs when the blueprint is first registered on an application. The library's registry
-    belongs to the process and ignores a check it already holds, so the check is there, once,
-    for every application, however many one process creates.
-    """
-    register_version_protection(services.version_is_protected)
-
-
-bp.record_once(_protect_submitted_versions)
 
 #: Where a group's deliverables pages live.
 GROUP = "/groups/<slug>/deliverables"

@@ -12,8 +12,8 @@ date; it is due soon when it is still owed and due within `DUE_SOON_DAYS` days.
 The document library: submitting names the document version handed in, which must be a
 version of one of the group's documents that is not in the trash (the library's
 `get_version_for_group` decides); `submittable_versions` lists what the form offers. The
-library asks `version_is_protected` (registered by the blueprint) before purging a version
-from its trash: a version submitted once is kept for good.
+library asks the purge guard `version_is_protected` (the application factory adds it) before
+purging a version from its trash: a version submitted once is kept for good.
 """
 
 from __future__ import annotations
@@ -816,9 +816,9 @@ def move_deliverable(
 def version_is_protected(version: DocumentVersion) -> bool:
     """Return True if this document version was ever submitted for a deliverable.
 
-    The document library asks this before purging a version from its trash (the blueprint
-    registers it): a version handed in to the funder stays, even after the deliverable was
-    returned.
+    The document library asks this purge guard (the application factory adds it) before
+    purging a version from its trash: a version handed in to the funder stays, even after
+    the deliverable was returned.
     """
     version_id = version.id
     submitted = sa.select(DeliverableEvent.id).where(

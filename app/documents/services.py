@@ -8,7 +8,9 @@ goes the other way round: rows first, then files.
 
 Other domains link to document versions (a deliverable's submitted document, a meeting's
 papers): they look versions up with `get_version_for_group`, and they stop a version from
-being purged by registering a check with `register_version_protection`.
+being purged with a purge guard that the application factory registers on each application
+(`add_purge_guard`). The purge asks every guard inside its own transaction, just before it
+deletes; the foreign keys that point at versions (ON DELETE RESTRICT) stay the backstop.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from datetime import date, datetime, time, timedelta
 from typing import BinaryIO
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import Flask, current_app
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
@@ -32,6 +34,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from app.auth.models import User
 from app.core import audit
+from app.core.bookkeeping import Bookkeeping, record_bookkeeping
 from app.core.database import utcnow
 from app.core.errors import ServiceError
 from app.core.paging import paginate
@@ -67,23 +70,31 @@ WHITESPACE = re.compile(r"\s+")
 
 # Protected versions ---------------------------------------------------------------------------
 
-#: Checks other domains register: each says whether a version must never be purged.
-_version_protections: list[Callable[[DocumentVersion], bool]] = []
+#: A purge guard answers True when the version must be kept (its domain still needs it).
+PurgeGuard = Callable[[DocumentVersion], bool]
+
+#: Where an application keeps its purge guards (in `app.extensions`).
+PURGE_GUARDS = "documents.purge_guards"
 
 
-def register_version_protection(check: Callable[[DocumentVersion], bool]) -> None:
-    """Add a check that protects versions from purging (e.g. "submitted for a deliverable").
+def add_purge_guard(app: Flask, guard: PurgeGuard) -> None:
+    """Let `guard` veto the purge of a version, in this application (the factory calls it).
 
-    Registering the same check twice has no further effect, so an application factory may
-    call this every time it builds an application.
+    Adding the same guard twice has no further effect.
     """
-    if check not in _version_protections:
-        _version_protections.append(check)
+    guards: list[PurgeGuard] = app.extensions.setdefault(PURGE_GUARDS, [])
+    if guard not in guards:
+        guards.append(guard)
+
+
+def purge_guards() -> tuple[PurgeGuard, ...]:
+    """Return the current application's purge guards."""
+    return tuple(current_app.extensions.get(PURGE_GUARDS, ()))
 
 
 def is_version_protected(version: DocumentVersion) -> bool:
     """Return True if some domain needs this version kept: it is then never purged."""
-    return any(check(version) for check in _version_protections)
+    return any(guard(version) for guard in purge_guards())
 
 
 def is_document_protected(document: Document) -> bool:
@@ -685,17 +696,24 @@ def restore_document(document: Document, *, actor: User) -> bool:
 def record_download(
     version: DocumentVersion, *, actor: User, inline: bool = False, byte_range: str | None = None
 ) -> None:
-    """Write the audit event of a download (or preview) of a version."""
+    """Write the audit event of a download (or preview) of a version, as bookkeeping.
+
+    It is committed on its own; if it cannot be written, the file is served all the same.
+    """
     details: dict[str, object] = {"version": version.number, "version_id": version.id}
     if byte_range:
         details["range"] = byte_range[:100]
-    audit.record(
-        "document.previewed" if inline else "document.downloaded",
-        actor=actor,
-        target=version.document,
-        **details,
+    document = version.document
+    record_bookkeeping(
+        Bookkeeping.DOWNLOAD_AUDIT,
+        lambda session: audit.record(
+            "document.previewed" if inline else "document.downloaded",
+            actor=actor,
+            target=document,
+            session=session,
+            **details,
+        ),
     )
-    db.session.commit()
 
 
 # Folders --------------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    EmailField,
     IntegerField,
     SearchField,
     SelectChoice,
@@ -16,7 +15,6 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
-    Email,
     Length,
     NumberRange,
     Optional,
@@ -27,7 +25,6 @@ from wtforms.widgets import HiddenInput
 
 from app.auth.forms import REQUIRED
 from app.core.forms import BaseForm
-from app.core.i18n import LANGUAGE_NAMES
 from app.core.routing import MAX_ID
 from app.groups.models import GROUP_ROLE_LABELS, GroupRole
 from app.groups.services import SLUG_MAX_LENGTH
@@ -151,28 +148,3 @@ class AddMemberForm(BaseForm):
 class ChangeRoleForm(BaseForm):
     role = RoleField(_l("Role in the group"))
     submit = SubmitField(_l("Change"))
-
-
-class InviteToGroupForm(BaseForm):
-    email = EmailField(
-        _l("E-mail address"),
-        filters=[_strip],
-        validators=[
-            DataRequired(REQUIRED),
-            Email(_l("Enter a valid e-mail address.")),
-            Length(max=254),
-        ],
-    )
-    name = StringField(
-        _l("Suggested name (Latin script)"),
-        filters=[_strip],
-        validators=[Optional(), Length(max=120)],
-    )
-    locale = SelectField(
-        _l("Language of the invitation"),
-        choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
-        validators=[DataRequired(REQUIRED)],
-        validate_choice=True,
-    )
-    role = RoleField(_l("Role in the group"), default=GroupRole.MEMBER.value)
-    submit = SubmitField(_l("Send the invitation"))

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.core.errors import FieldErrors, ServiceError, show_on_form
-from app.core.i18n import current_language
 from app.core.paging import page_arg
 from app.groups import services
 from app.groups.forms import (
@@ -15,7 +14,6 @@ from app.groups.forms import (
     CandidateSearchForm,
     ChangeRoleForm,
     GroupForm,
-    InviteToGroupForm,
     role_choices,
 )
 from app.groups.loaders import load_group
@@ -193,37 +191,6 @@ def add_member(slug: str):
         form=form,
         people=people,
         role_choices=role_choices(),
-    )
-
-
-@bp.route("/<slug>/members/invite", methods=["GET", "POST"])
-@login_required
-def invite_member(slug: str):
-    """Invite a new person by e-mail straight into the group, as a plain site member."""
-    group = load_group(slug)
-    require("group.manage_members", group)
-    form = InviteToGroupForm()
-    if request.method == "GET":
-        form.locale.data = current_language()  # a likely guess; the inviter may change it
-    existing_account = False
-    if form.validate_on_submit():
-        try:
-            services.invite_to_group(
-                group,
-                form.email.data,
-                actor=current_user,
-                role=form.role.role,
-                locale=form.locale.data,
-                name=form.name.data,
-            )
-        except ServiceError as exc:
-            show_on_form(form, exc, "email")
-            existing_account = exc.field == "email"
-        else:
-            flash(_("The invitation to %(email)s is on its way.", email=form.email.data), "success")
-            return redirect(url_for("groups.home", slug=group.slug))
-    return render_template(
-        "groups/invite_member.html", group=group, form=form, existing_account=existing_account
     )
 
 

@@ -16,8 +16,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app.auth.models import SiteRole, User
-from app.auth.services import find_user_by_email
+from app.auth.models import User
 from app.core import audit
 from app.core.errors import FieldErrors, ServiceError
 from app.core.forms import has_forbidden_characters
@@ -25,8 +24,6 @@ from app.core.paging import paginate
 from app.core.routing import is_valid_id
 from app.extensions import db
 from app.groups.models import GroupRole, Membership, WorkingGroup
-from app.invitations.models import Invitation
-from app.invitations.services import invite
 from app.organisations.models import Organisation
 from app.permissions import sees_all_groups
 
@@ -435,36 +432,3 @@ def remove_member(membership: Membership, *, actor: User) -> None:
     )
     db.session.delete(membership)
     db.session.commit()
-
-
-def invite_to_group(
-    group: WorkingGroup,
-    email: str,
-    *,
-    actor: User,
-    role: GroupRole,
-    locale: str,
-    name: str | None = None,
-) -> Invitation:
-    """Invite a new person by e-mail into the group, as a plain member of the site.
-
-    Raises ServiceError (on the `email` field) if an account already uses the address:
-    that person is added as an existing member instead.
-    """
-    _refuse_if_archived(group)
-    if find_user_by_email(email) is not None:
-        raise ServiceError(
-            _(
-                "An account already uses this address: add the person as an existing member "
-                "instead."
-            ),
-            field="email",
-        )
-    return invite(
-        email,
-        inviter=actor,
-        locale=locale,
-        site_role=SiteRole.MEMBER,
-        groups=[(group, role)],
-        name=(name or "").strip() or None,
-    )

@@ -1,15 +1,17 @@
-"""Accepting an invitation: the page the link in the e-mail opens."""
+"""Inviting someone new into a group, and accepting an invitation from its e-mail link."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from app.core.errors import ServiceError, show_on_form
-from app.core.i18n import SESSION_LANGUAGE_KEY
+from app.core.i18n import SESSION_LANGUAGE_KEY, current_language
+from app.groups.loaders import load_group
 from app.invitations import services
-from app.invitations.forms import AcceptInvitationForm
+from app.invitations.forms import AcceptInvitationForm, InviteToGroupForm
+from app.permissions import require
 
 bp = Blueprint("invitations", __name__, template_folder="templates")
 
@@ -51,3 +53,34 @@ def accept(token: str):
             flash(_("Welcome! Your account is ready."), "success")
             return redirect(url_for("dashboard.home"))
     return render_template("invitations/accept.html", form=form, invitation=invitation)
+
+
+@bp.route("/groups/<slug>/members/invite", methods=["GET", "POST"])
+@login_required
+def invite_member(slug: str):
+    """Invite a new person by e-mail straight into the group, as a plain site member."""
+    group = load_group(slug)
+    require("group.manage_members", group)
+    form = InviteToGroupForm()
+    if request.method == "GET":
+        form.locale.data = current_language()  # a likely guess; the inviter may change it
+    existing_account = False
+    if form.validate_on_submit():
+        try:
+            services.invite_to_group(
+                group,
+                form.email.data,
+                actor=current_user,
+                role=form.role.role,
+                locale=form.locale.data,
+                name=form.name.data,
+            )
+        except ServiceError as exc:
+            show_on_form(form, exc, "email")
+            existing_account = exc.field == "email"
+        else:
+            flash(_("The invitation to %(email)s is on its way.", email=form.email.data), "success")
+            return redirect(url_for("groups.home", slug=group.slug))
+    return render_template(
+        "invitations/invite_member.html", group=group, form=form, existing_account=existing_account
+    )

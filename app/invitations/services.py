@@ -83,7 +83,7 @@ def _send(invitation: Invitation) -> None:
     )
 
 
-def invite(
+def build_invitation(
     email: str,
     *,
     inviter: User,
@@ -93,11 +93,12 @@ def invite(
     name: str | None = None,
     name_zh: str | None = None,
     organisation: Organisation | None = None,
-    commit: bool = True,
 ) -> Invitation:
-    """Invite a person by e-mail, or add groups to their pending invitation and resend it.
+    """Add (or update) the invitation, its e-mail and audit event to the session; no commit.
 
-    Raises ServiceError if an account already uses the address.
+    A pending invitation of the address gets the groups added and is sent again. Raises
+    ServiceError if an account already uses the address. The caller owns the transaction
+    (`invite` for one person, `invite_many` for a whole file).
     """
     email = normalise_email(email)
     if find_user_by_email(email) is not None:
@@ -135,9 +136,70 @@ def invite(
         site_role=str(invitation.site_role),
         groups=[item.group.code for item in invitation.groups],
     )
-    if commit:
-        db.session.commit()
     return invitation
+
+
+def invite(
+    email: str,
+    *,
+    inviter: User,
+    locale: str = "en",
+    site_role: SiteRole = SiteRole.MEMBER,
+    groups: Iterable[tuple[WorkingGroup, GroupRole]] = (),
+    name: str | None = None,
+    name_zh: str | None = None,
+    organisation: Organisation | None = None,
+) -> Invitation:
+    """Invite a person by e-mail, or add groups to their pending invitation and resend it.
+
+    Raises ServiceError if an account already uses the address.
+    """
+    invitation = build_invitation(
+        email,
+        inviter=inviter,
+        locale=locale,
+        site_role=site_role,
+        groups=groups,
+        name=name,
+        name_zh=name_zh,
+        organisation=organisation,
+    )
+    db.session.commit()
+    return invitation
+
+
+def invite_to_group(
+    group: WorkingGroup,
+    email: str,
+    *,
+    actor: User,
+    role: GroupRole,
+    locale: str,
+    name: str | None = None,
+) -> Invitation:
+    """Invite a new person by e-mail into the group, as a plain member of the site.
+
+    Raises ServiceError if the group is archived, or (on the `email` field) if an account
+    already uses the address: that person is added as an existing member instead.
+    """
+    if group.is_archived:
+        raise ServiceError(_("This working group is archived: its membership cannot change."))
+    if find_user_by_email(email) is not None:
+        raise ServiceError(
+            _(
+                "An account already uses this address: add the person as an existing member "
+                "instead."
+            ),
+            field="email",
+        )
+    return invite(
+        email,
+        inviter=actor,
+        locale=locale,
+        site_role=SiteRole.MEMBER,
+        groups=[(group, role)],
+        name=(name or "").strip() or None,
+    )
 
 
 def resend(invitation: Invitation, *, actor: User) -> None:
@@ -487,7 +549,7 @@ def invite_many(rows: list[ImportRow], *, inviter: User) -> list[Invitation]:
         raise ValueError("only a file whose every row is valid can be imported")
     try:
         invitations = [
-            invite(
+            build_invitation(
                 row.email,
                 inviter=inviter,
                 locale=row.locale,
@@ -495,7 +557,6 @@ def invite_many(rows: list[ImportRow], *, inviter: User) -> list[Invitation]:
                 name=row.name,
                 name_zh=row.name_zh,
                 organisation=row.organisation,
-                commit=False,
             )
             for row in rows
         ]

@@ -22,7 +22,6 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.auth.routes import safe_next
 from app.core.database import utcnow
 from app.core.errors import ServiceError, show_on_form
 from app.core.forms import has_forbidden_characters
@@ -31,6 +30,7 @@ from app.core.mail import external_url
 from app.core.markdown import render_markdown
 from app.core.paging import page_arg
 from app.core.routing import parse_id
+from app.core.urls import safe_next
 from app.extensions import csrf
 from app.groups.loaders import load_group
 from app.groups.models import WorkingGroup

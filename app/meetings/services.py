@@ -376,13 +376,19 @@ def ensure_minutes(meeting: Meeting) -> Minutes:
     return meeting.minutes
 
 
+class MissingMinutes(LookupError):
+    """A meeting without minutes: every meeting is scheduled with them, so this is a bug."""
+
+
 def minutes_of(meeting: Meeting) -> Minutes:
-    """Return the meeting's minutes; a meeting made without them gets empty draft minutes."""
-    if meeting.minutes is not None:
-        return meeting.minutes
-    minutes = ensure_minutes(meeting)
-    db.session.commit()
-    return minutes
+    """Return the meeting's minutes, writing nothing (pages that only read call this).
+
+    `schedule_meeting` creates the minutes with the meeting, and migration 0007 gave every
+    older meeting its own; a meeting without them raises MissingMinutes.
+    """
+    if meeting.minutes is None:
+        raise MissingMinutes(f"meeting {meeting.id} has no minutes")
+    return meeting.minutes
 
 
 # Agenda -----------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The member directory and members' profiles.
+"""The member directory, members' profiles, and the download of one's own data.
 
 Group names and group roles are not secret within the consortium: a profile lists every
 (not archived) group the person is in, with their role, whoever reads it. Only the links to
@@ -7,8 +7,10 @@ the groups' pages depend on the reader, since a group's work stays private to it
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
-from flask_login import login_required
+import json
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_login import current_user, login_required
 
 from app.core.paging import page_arg
 from app.members import services
@@ -18,7 +20,7 @@ from app.permissions import require
 bp = Blueprint("members", __name__, template_folder="templates")
 
 
-@bp.route("/")
+@bp.route("/members/")
 @login_required
 def directory():
     """List the consortium's members, filtered by group, place, organisation and expertise."""
@@ -33,7 +35,7 @@ def directory():
     return render_template("members/directory.html", form=form, pagination=pagination)
 
 
-@bp.route("/<int:user_id>")
+@bp.route("/members/<int:user_id>")
 @login_required
 def profile(user_id: int):
     """Show a member's profile: who they are, how to reach them, their groups, their time."""
@@ -46,4 +48,19 @@ def profile(user_id: int):
         person=person,
         memberships=services.current_memberships(person),
         local_time=services.local_time(person),
+    )
+
+
+@bp.route("/profile/data.json")
+@login_required
+def export_data():
+    """Download, as a JSON file, everything the portal holds about the signed-in member."""
+    data = services.export_personal_data(current_user)
+    return Response(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": 'attachment; filename="ic2permed-my-data.json"',
+            "Cache-Control": "no-store",
+        },
     )

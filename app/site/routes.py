@@ -16,9 +16,9 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.auth.routes import safe_next
 from app.auth.services import set_language
 from app.core.i18n import SESSION_LANGUAGE_KEY, clean_language
+from app.core.urls import safe_next
 from app.extensions import csrf, db, limiter
 
 bp = Blueprint("site", __name__, template_folder="templates")

@@ -266,7 +266,7 @@ def test_a_broken_payload_asks_for_the_file_again(client, as_admin, payload):
 
 def test_nothing_is_half_imported(client, as_admin, groups, monkeypatch):
     """If one invitation fails during the confirmation, none is kept and no e-mail queued."""
-    real = invitation_services.invite
+    real = invitation_services.build_invitation
     calls = []
 
     def failing_on_the_third(*args, **kwargs):
@@ -277,7 +277,7 @@ def test_nothing_is_half_imported(client, as_admin, groups, monkeypatch):
 
     html = upload(client, csv_bytes(*(f"p{n}@example.org,,,,,WG1:member" for n in range(5))))
     payload = payload_of(html.get_data(as_text=True))
-    monkeypatch.setattr(invitation_services, "invite", failing_on_the_third)
+    monkeypatch.setattr(invitation_services, "build_invitation", failing_on_the_third)
     response = confirm(client, payload)
     assert response.status_code == 200
     assert "refused for the test" in response.get_data(as_text=True)

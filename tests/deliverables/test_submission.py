@@ -358,16 +358,33 @@ def test_the_database_refuses_to_delete_a_submitted_version(library):
     db.session.commit()
 
 
-def test_every_application_registers_the_check_once(
+def test_every_application_asks_the_deliverables_guard(
     database_url, make_deliverable, make_version, group
 ):
-    """However many applications a process creates, the library holds the check once."""
-    for _ in range(3):
-        create_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
-    assert documents._version_protections.count(services.version_is_protected) == 1
+    """The factory adds the guard to each application it creates, once."""
+    application = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
+    with application.app_context():
+        assert documents.purge_guards() == (services.version_is_protected,)
     version = make_version(group)
     make_deliverable(group, status=S.SUBMITTED, submitted_version=version)
     assert documents.is_version_protected(version)
+
+
+def test_emptying_the_trash_keeps_a_submitted_version(
+    make_deliverable, make_version, group, make_user
+):
+    """A submitted document survives the trash being emptied; a plain one is purged."""
+    lead = make_user()
+    submitted = make_version(group)
+    plain = make_version(group)
+    make_deliverable(group, status=S.SUBMITTED, submitted_version=submitted)
+    for version in (submitted, plain):
+        documents.trash_document(version.document, actor=lead)
+    result = documents.empty_trash(group, actor=lead)
+    assert result == documents.PurgeResult(purged=1, protected=1)
+    db.session.expire_all()
+    assert db.session.get(Document, submitted.document_id) is not None
+    assert db.session.get(Document, plain.document_id) is None
 
 
 # The migrated schema ----------------------------------------------------------------------------

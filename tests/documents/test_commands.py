@@ -46,11 +46,9 @@ def test_purge_trash_follows_the_setting_and_the_option(
     assert "1 document removed for good." in result.output
 
 
-def test_purge_trash_keeps_protected_documents(
-    runner, make_group, make_user, make_document, monkeypatch
-):
+def test_purge_trash_keeps_protected_documents(app, runner, make_group, make_user, make_document):
     """A document another domain needs is kept, and the command says so."""
-    monkeypatch.setattr(services, "_version_protections", [lambda version: True])
+    services.add_purge_guard(app, lambda version: True)
     user = make_user()
     document = make_document(make_group(), actor=user)
     services.trash_document(document, actor=user)

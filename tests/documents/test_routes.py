@@ -12,6 +12,7 @@ from urllib.parse import quote
 import pytest
 import sqlalchemy as sa
 
+from app.core import audit
 from app.core.audit import AuditEvent
 from app.documents import services
 from app.documents.models import Document, DocumentVersion, Visibility
@@ -751,3 +752,46 @@ def test_numbers_too_big_for_an_id_are_not_found(client, group, member, login_as
     for path in (f"{base}/?uploader={big}", f"{base}/?page={big}", f"{base}/trash?page={big}"):
         assert client.get(path).status_code == 200, path
     assert services.get_version_for_group(group, big) is None
+
+
+# Bookkeeping on download ----------------------------------------------------------------------
+
+
+def test_a_download_is_served_when_its_audit_event_cannot_be_written(
+    client, make_group, make_document, member_of, login_as, monkeypatch
+):
+    """The file comes all the same; the failure is only logged."""
+    group = make_group()
+    reader = member_of(group)
+    document = make_document(group)
+    login_as(reader)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the audit table is locked")
+
+    monkeypatch.setattr(audit, "record", broken)
+    response = client.get(version_url(document, document.current_version))
+    assert response.status_code == 200
+    assert response.get_data() == PDF
+
+
+def test_a_download_writes_only_its_audit_event(
+    client, make_group, make_document, member_of, login_as
+):
+    """The one write of a download is its audit event, committed on its own."""
+    group = make_group()
+    reader = member_of(group)
+    document = make_document(group)
+    login_as(reader)
+    writes: list[str] = []
+
+    def listen(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            writes.append(statement.split("(")[0].strip())
+
+    sa.event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        assert client.get(version_url(document, document.current_version)).status_code == 200
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listen)
+    assert writes == ["INSERT INTO audit_events"]

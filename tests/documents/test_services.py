@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
+from app import create_app
 from app.core.audit import AuditEvent
 from app.core.database import utcnow
 from app.core.errors import ServiceError
@@ -287,15 +288,14 @@ def test_emptying_the_trash_removes_rows_and_files(
     assert services.empty_trash(group, actor=user) == services.PurgeResult(0, 0)
 
 
-def test_protected_versions_are_never_purged(make_group, make_user, make_document, monkeypatch):
+def test_protected_versions_are_never_purged(app, make_group, make_user, make_document):
     """A document with a version another domain needs stays in the trash when it is emptied."""
-    monkeypatch.setattr(services, "_version_protections", [])
     group, user = make_group(), make_user()
     needed = make_document(group, actor=user)
     other = make_document(group, actor=user)
     needed_version_id = needed.current_version.id
-    services.register_version_protection(lambda version: version.id == needed_version_id)
-    services.register_version_protection(lambda version: False)
+    services.add_purge_guard(app, lambda version: version.id == needed_version_id)
+    services.add_purge_guard(app, lambda version: False)
     assert services.is_version_protected(needed.current_version)
     assert not services.is_version_protected(other.current_version)
     services.trash_document(needed, actor=user)
@@ -307,16 +307,43 @@ def test_protected_versions_are_never_purged(make_group, make_user, make_documen
     assert db.session.get(Document, other.id) is None
 
 
-def test_registering_a_check_twice_counts_once(monkeypatch):
-    """The application factory may register the same check every time it runs."""
-    monkeypatch.setattr(services, "_version_protections", [])
+def test_the_guard_is_asked_inside_the_purge_transaction(app, make_group, make_user, make_document):
+    """The guard sees the purge's own session, with the documents still there to keep."""
+    group, user = make_group(), make_user()
+    document = make_document(group, actor=user)
+    services.trash_document(document, actor=user)
+    seen = []
 
-    def check(version):
+    def guard(version):
+        seen.append((db.session().in_transaction(), db.session.get(Document, document.id)))
         return False
 
-    services.register_version_protection(check)
-    services.register_version_protection(check)
-    assert services._version_protections == [check]
+    services.add_purge_guard(app, guard)
+    assert services.empty_trash(group, actor=user) == services.PurgeResult(purged=1, protected=0)
+    assert seen == [(True, document)]
+
+
+def test_adding_a_guard_twice_counts_once(app):
+    """The application factory may add the same guard every time it runs."""
+
+    def guard(version):
+        return False
+
+    services.add_purge_guard(app, guard)
+    services.add_purge_guard(app, guard)
+    assert services.purge_guards().count(guard) == 1
+
+
+def test_guards_belong_to_one_application(app, database_url):
+    """A guard added to one application is not asked by another."""
+
+    def guard(version):
+        return True
+
+    services.add_purge_guard(app, guard)
+    other = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
+    with other.app_context():
+        assert guard not in services.purge_guards()
 
 
 def test_purge_removes_what_is_older_than_the_retention(make_group, make_user, make_document):

@@ -157,14 +157,14 @@ def test_invite_many_sends_everything_in_one_transaction(app, admin, make_group)
 def test_invite_many_keeps_nothing_when_one_fails(app, admin, monkeypatch):
     """An error on any row rolls back the invitations and e-mails of the rows before it."""
     rows = parse("a@example.org,,,,,", "b@example.org,,,,,", "c@example.org,,,,,")
-    real = services.invite
+    real = services.build_invitation
 
     def fail_on_c(email, **kwargs):
         if email == "c@example.org":
             raise RuntimeError("the mail server template broke")
         return real(email, **kwargs)
 
-    monkeypatch.setattr(services, "invite", fail_on_c)
+    monkeypatch.setattr(services, "build_invitation", fail_on_c)
     with pytest.raises(RuntimeError):
         invite_many(rows, inviter=admin)
     assert count(Invitation) == 0 and count(OutboxEmail) == 0

@@ -16,6 +16,7 @@ from app.groups.models import GroupRole, Membership
 from app.invitations.models import Invitation, InvitationState
 from app.invitations.services import (
     accept,
+    build_invitation,
     find_by_token,
     invite,
     resend,
@@ -148,3 +149,25 @@ def test_a_used_invitation_cannot_be_used_again(admin):
         accept_as(invitation)
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Membership))
     assert count == 0
+
+
+def committed_invitations() -> int:
+    """Count the invitations another connection sees: only committed rows."""
+    with db.engine.connect() as connection:
+        return connection.scalar(sa.select(sa.func.count()).select_from(Invitation.__table__))
+
+
+def test_building_an_invitation_leaves_the_commit_to_the_caller(app, admin):
+    """The builder adds the invitation and its e-mail to the session but commits nothing."""
+    invitation = build_invitation("built@example.org", inviter=admin)
+    assert invitation in db.session
+    assert committed_invitations() == 0
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Invitation)) == 0
+    assert outbox() == []
+
+
+def test_inviting_commits_the_invitation(app, admin):
+    """The use case commits: the invitation is there for every other connection."""
+    invite("committed@example.org", inviter=admin)
+    assert committed_invitations() == 1

@@ -70,10 +70,10 @@ ROWS: dict[tuple[str, str], Row] = {
         lambda w: f"/groups/{slug(w)}/members/add",
         lambda w: {"user_id": str(w.extra["groups_outsider"].id), "role": ""},
     ),
-    ("groups.invite_member", "GET"): Row(
+    ("invitations.invite_member", "GET"): Row(
         managers(200), lambda w: f"/groups/{slug(w)}/members/invite"
     ),
-    ("groups.invite_member", "POST"): Row(
+    ("invitations.invite_member", "POST"): Row(
         managers(200), lambda w: f"/groups/{slug(w)}/members/invite", lambda w: {"email": ""}
     ),
     ("groups.change_role", "POST"): Row(

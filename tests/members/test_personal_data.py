@@ -7,6 +7,7 @@ import json
 import sqlalchemy as sa
 
 from app.auth.models import SiteRole
+from app.core import audit
 from app.core.audit import AuditEvent
 from app.core.mail import OutboxEmail
 from app.extensions import db
@@ -144,7 +145,7 @@ def test_events_about_the_member_by_others_are_included(client, make_user, login
 
 
 def test_the_download_is_audited(client, make_user, login_as):
-    """Each download writes auth.data_exported."""
+    """Each download writes personal_data.exported."""
     me = make_user()
     login_as(me)
     download(client)
@@ -165,3 +166,17 @@ def test_the_profile_links_to_the_download(client, make_user, login_as):
     """The profile page offers the download."""
     login_as(make_user())
     assert 'href="/profile/data.json"' in client.get("/profile").get_data(as_text=True)
+
+
+def test_the_file_is_served_when_its_audit_event_cannot_be_written(
+    client, make_user, login_as, monkeypatch
+):
+    """The download's audit event is bookkeeping: if it fails, the member still gets the file."""
+    login_as(make_user(email="kept@example.org"))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the audit table is locked")
+
+    monkeypatch.setattr(audit, "record", broken)
+    _response, data = download(client)
+    assert data["account"]["email"] == "kept@example.org"

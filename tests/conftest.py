@@ -326,17 +326,25 @@ class MailCatcher:
         return "250 OK"
 
 
-@pytest.fixture
-def smtp_server(app: Flask) -> Iterator[MailCatcher]:
-    """A real SMTP server in the test process; the app's outbox delivers to it."""
+@pytest.fixture(scope="session")
+def _smtp_controller() -> Iterator[tuple[MailCatcher, int]]:
+    """One real SMTP server per test process, started once and shared by every test."""
     from aiosmtpd.controller import Controller
 
     handler = MailCatcher()
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TRANSPORT="smtp")
     try:
-        yield handler
+        yield handler, port
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_server(app: Flask, _smtp_controller) -> MailCatcher:
+    """A real SMTP server in the test process, emptied for this test; the outbox delivers to it."""
+    handler, port = _smtp_controller
+    handler.messages.clear()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TRANSPORT="smtp")
+    return handler

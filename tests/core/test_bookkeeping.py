@@ -17,7 +17,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "writes.md"
 
 def committed_actions() -> list[str]:
     """Return the test actions of the audit events another connection sees (committed ones)."""
-    query = sa.select(AuditEvent.action).where(AuditEvent.action.startswith("test."))
+    query = sa.select(AuditEvent.action).where(AuditEvent.action.startswith("document."))
     with db.engine.connect() as connection:
         return list(connection.scalars(query.order_by(AuditEvent.id)))
 
@@ -27,11 +27,11 @@ def test_the_write_is_committed_on_its_own(app, make_user):
     user = make_user()
     assert record_bookkeeping(
         Bookkeeping.DOWNLOAD_AUDIT,
-        lambda session: audit.record("test.downloaded", actor=user, session=session),
+        lambda session: audit.record("document.downloaded", actor=user, session=session),
     )
-    assert committed_actions() == ["test.downloaded"]
+    assert committed_actions() == ["document.downloaded"]
     db.session.rollback()
-    assert committed_actions() == ["test.downloaded"]
+    assert committed_actions() == ["document.downloaded"]
 
 
 def test_the_write_commits_nothing_of_the_requests_session(app, make_user):
@@ -39,7 +39,7 @@ def test_the_write_commits_nothing_of_the_requests_session(app, make_user):
     user = make_user(name="Before")
     user.name = "Pending"
     record_bookkeeping(
-        Bookkeeping.LAST_SEEN, lambda session: audit.record("test.seen", session=session)
+        Bookkeeping.LAST_SEEN, lambda session: audit.record("document.previewed", session=session)
     )
     with db.engine.connect() as connection:
         query = sa.text("SELECT name FROM users WHERE id = :id")
@@ -51,7 +51,7 @@ def test_a_failure_is_logged_and_swallowed(app, caplog):
     """A failing write returns False, logs why, leaves nothing behind and raises nothing."""
 
     def fail(session):
-        audit.record("test.half_written", session=session)
+        audit.record("document.uploaded", session=session)
         session.flush()
         raise RuntimeError("the disk is full")
 

@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+#: Run in one pass only: the imports of the code are the same whatever the database.
+pytestmark = pytest.mark.once
+
 APP = Path(__file__).resolve().parents[1] / "app"
 
 #: The layers, bottom first; a module may import its own layer and those below it.

@@ -138,9 +138,5 @@ class User(db.Model):
     def is_admin(self) -> bool:
         return self.site_role == SiteRole.ADMIN
 
-    @property
-    def is_coordinator(self) -> bool:
-        return self.site_role == SiteRole.COORDINATOR
-
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"

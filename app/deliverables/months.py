@@ -41,11 +41,6 @@ def month_of(start_on: date, day: date) -> int:
     return (day.year - start_on.year) * 12 + (day.month - start_on.month) + 1
 
 
-def is_month_end(day: date) -> bool:
-    """Return True if `day` is the last day of its calendar month."""
-    return day.day == calendar.monthrange(day.year, day.month)[1]
-
-
 def parse_month(text: str) -> int | None:
     """Return the month number of `M18`, `m18` or `18`, or None if `text` is not a month."""
     match = _MONTH_RE.match(text or "")

@@ -44,8 +44,6 @@ COLOURS = {
     "late": ("#dc3545", "#842029"),
     "open": ("#ffffff", "#495057"),
 }
-TEXT_COLOUR = "#212529"
-GRID_COLOUR = "#dee2e6"
 YEAR_COLOUR = "#adb5bd"
 TODAY_COLOUR = "#b02a37"
 LANE_FILL = "#f1f3f5"

@@ -102,3 +102,12 @@ class Membership(db.Model):
 
     user: Mapped[User] = relationship(back_populates="memberships")
     group: Mapped[WorkingGroup] = relationship(back_populates="memberships")
+
+
+def lead_first() -> sa.Case:
+    """Order memberships by role in SQL: leads, then members, then observers."""
+    return sa.case(
+        (Membership.role == GroupRole.LEAD, 0),
+        (Membership.role == GroupRole.MEMBER, 1),
+        else_=2,
+    )

@@ -23,11 +23,9 @@ from app.core.forms import has_forbidden_characters
 from app.core.paging import paginate
 from app.core.routing import is_valid_id
 from app.extensions import db
-from app.groups.models import GroupRole, Membership, WorkingGroup
+from app.groups.models import GroupRole, Membership, WorkingGroup, lead_first
 from app.organisations.models import Organisation
 from app.permissions import sees_all_groups
-
-ROLE_ORDER = {GroupRole.LEAD: 0, GroupRole.MEMBER: 1, GroupRole.OBSERVER: 2}
 
 #: The fields of a group a coordinator fills in, in the order of the form.
 GROUP_FIELDS = (
@@ -133,24 +131,13 @@ def get_group_by_slug(slug: str) -> WorkingGroup | None:
 
 
 def _members_query(group: WorkingGroup) -> sa.Select:
-    lead_first = sa.case(
-        (Membership.role == GroupRole.LEAD, 0),
-        (Membership.role == GroupRole.MEMBER, 1),
-        else_=2,
-    )
     return (
         sa.select(Membership)
         .join(Membership.user)
         .where(Membership.group_id == group.id, User.is_active_account.is_(True))
         .options(selectinload(Membership.user))  # the user's organisation is joined to it
-        .order_by(lead_first, sa.func.lower(User.name), User.id)
+        .order_by(lead_first(), sa.func.lower(User.name), User.id)
     )
-
-
-def members_of(group: WorkingGroup) -> list[Membership]:
-    """Return the group's active members, leads first, then by name."""
-    memberships = list(db.session.scalars(_members_query(group)))
-    return sorted(memberships, key=lambda m: (ROLE_ORDER[m.role], m.user.name.casefold()))
 
 
 def members_page(group: WorkingGroup, page: int = 1, per_page: int = 100) -> Pagination:

@@ -36,7 +36,7 @@ from app.core.paging import paginate
 from app.core.routing import is_valid_id
 from app.documents.models import Document
 from app.extensions import db
-from app.groups.models import GroupRole, Membership, WorkingGroup
+from app.groups.models import GroupRole, Membership, WorkingGroup, lead_first
 from app.meetings import times
 from app.meetings.models import (
     ActionItem,
@@ -122,9 +122,6 @@ def get_meeting(group: WorkingGroup, meeting_id: int) -> Meeting | None:
 
 def group_members(group: WorkingGroup) -> list[Membership]:
     """Return the group's active members, leads first, then by name."""
-    order = sa.case(
-        (Membership.role == GroupRole.LEAD, 0), (Membership.role == GroupRole.MEMBER, 1), else_=2
-    )
     query = (
         sa.select(Membership)
         .join(Membership.user)
@@ -134,7 +131,7 @@ def group_members(group: WorkingGroup) -> list[Membership]:
             User.erased_at.is_(None),
         )
         .options(selectinload(Membership.user))
-        .order_by(order, sa.func.lower(User.name), User.id)
+        .order_by(lead_first(), sa.func.lower(User.name), User.id)
     )
     return list(db.session.scalars(query))
 

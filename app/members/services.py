@@ -92,18 +92,6 @@ REGION_LABELS = {
 }
 
 
-def region_of(country: str | None) -> Region | None:
-    """Return the region of an ISO country code, or None when the country is unknown."""
-    if not country:
-        return None
-    code = country.upper()
-    if code in EUROPE:
-        return Region.EUROPE
-    if code in CHINA:
-        return Region.CHINA
-    return Region.ELSEWHERE
-
-
 def country_column() -> sa.ColumnElement[str | None]:
     """Return the SQL expression of a member's country: their own, else their organisation's."""
     return sa.func.coalesce(User.country, Organisation.country)

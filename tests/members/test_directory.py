@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from app.core.database import utcnow
 from app.extensions import db
 from app.members import services
-from app.members.services import CHINA, EU, EUROPE, Region, region_of
+from app.members.services import CHINA, EU, EUROPE
 from app.organisations.models import Organisation, OrganisationKind
 
 
@@ -179,10 +179,6 @@ def test_the_regions_are_what_the_docstring_says():
     assert {"GB", "CH", "NO", "IS", "LI"} <= EUROPE
     assert {"CN", "HK", "MO"} == CHINA
     assert not EUROPE & CHINA
-    assert region_of("it") is Region.EUROPE
-    assert region_of("HK") is Region.CHINA
-    assert region_of("TW") is Region.ELSEWHERE
-    assert region_of(None) is None
 
 
 def test_filter_by_expertise(client, reader, make_user):

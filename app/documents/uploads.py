@@ -22,11 +22,7 @@ from app.core import audit
 from app.core.database import utcnow
 from app.core.errors import ServiceError
 from app.core.storage import StoredFile, get_storage
-from app.documents.files import (
-    FileRejected,
-    clean_filename,
-    identify,
-)
+from app.documents.files import FileRejected, clean_filename, identify
 from app.documents.models import Document, DocumentVersion, Folder, Visibility
 from app.documents.services import (
     MAX_COMMENT_LENGTH,

@@ -19,6 +19,7 @@ from app.core.markdown import render_markdown
 from app.core.routing import parse_id
 from app.extensions import csrf
 from app.groups.services import get_group_by_slug
+from app.meetings import minutes as minutes_service
 from app.meetings import services
 from app.meetings.forms import (
     MINUTES_MAX_LENGTH,
@@ -38,7 +39,7 @@ def _keep_text_and_sign_in(slug: str, meeting_id: int):
     """Answer a visitor who is not signed in; keep posted minutes text for its writer.
 
     The editor carries a key signed for its writer. If it is valid for these minutes, the
-    text is stored for that writer (see `services.keep_unsaved_text`) before the visitor is
+    text is stored for that writer (see `minutes_service.keep_unsaved_text`) before the visitor is
     sent to sign in; the editor gives it back afterwards. Without a valid key this is the
     usual redirect to the sign-in page, whatever the address names.
     """
@@ -52,10 +53,10 @@ def _keep_text_and_sign_in(slug: str, meeting_id: int):
     base_version = request.form.get("base_version", "")
     if minutes is None or text is None or parse_id(base_version) is None:
         return login.unauthorized()
-    writer = services.rescue_owner(request.form.get("rescue_key"), minutes)
+    writer = minutes_service.rescue_owner(request.form.get("rescue_key"), minutes)
     if writer is None or len(text) > MINUTES_MAX_LENGTH or has_forbidden_characters(text):
         return login.unauthorized()
-    services.keep_unsaved_text(minutes, writer, text, int(base_version))
+    minutes_service.keep_unsaved_text(minutes, writer, text, int(base_version))
     flash(
         _(
             "Your session had ended, so your minutes were not saved yet. They have been kept: "
@@ -72,7 +73,7 @@ def _keep_text_and_sign_in(slug: str, meeting_id: int):
 
 
 def _render_editor(meeting: Meeting, minutes: Minutes, form: MinutesForm, **extra: Any):
-    form.rescue_key.data = services.rescue_key(minutes, current_user)
+    form.rescue_key.data = minutes_service.rescue_key(minutes, current_user)
     return render_template(
         "meetings/edit_minutes.html",
         meeting=meeting,
@@ -117,13 +118,13 @@ def edit_minutes(slug: str, meeting_id: int):
             flash(_("These minutes are approved and locked. Reopen them to change them."), "info")
             return _to_meeting(meeting, "minutes")
         require("minutes.write", minutes)
-        rescue = services.pending_rescue(minutes, current_user)
+        rescue = minutes_service.pending_rescue(minutes, current_user)
         form.text.data = rescue.text if rescue else minutes.text
         form.base_version.data = rescue.base_version if rescue else minutes.version
         return _render_editor(meeting, minutes, form, rescue=rescue)
 
     if not can(current_user, "minutes.write", minutes):
-        writer = services.rescue_owner(form.rescue_key.data, minutes)
+        writer = minutes_service.rescue_owner(form.rescue_key.data, minutes)
         if writer is not None and writer.id == current_user.id and form.text.data:
             return _render_kept(meeting, minutes, form.text.data)
         require("minutes.write", minutes)
@@ -139,10 +140,10 @@ def edit_minutes(slug: str, meeting_id: int):
     if form.preview.data:
         return _render_editor(meeting, minutes, form, preview=render_markdown(form.text.data))
     try:
-        changed = services.save_minutes(
+        changed = minutes_service.save_minutes(
             minutes, form.text.data or "", form.base_version.data, actor=current_user
         )
-    except services.MinutesConflict as exc:
+    except minutes_service.MinutesConflict as exc:
         current = exc.minutes
         form.base_version.data = current.version
         return render_template(
@@ -151,8 +152,8 @@ def edit_minutes(slug: str, meeting_id: int):
             group=meeting.group,
             minutes=current,
             form=form,
-            rescue_key=services.rescue_key(minutes, current_user),
-            lines=services.compare_texts(current.text, form.text.data or ""),
+            rescue_key=minutes_service.rescue_key(minutes, current_user),
+            lines=minutes_service.compare_texts(current.text, form.text.data or ""),
         ), 409
     except ServiceError:
         return _render_kept(meeting, minutes, form.text.data or "")
@@ -169,7 +170,9 @@ def discard_kept_text(slug: str, meeting_id: int):
     """Throw away the text kept from an expired session, and edit the saved minutes."""
     meeting = load_meeting(slug, meeting_id)
     minutes = services.minutes_of(meeting)
-    if ButtonForm().validate_on_submit() and services.discard_rescue(minutes, actor=current_user):
+    if ButtonForm().validate_on_submit() and minutes_service.discard_rescue(
+        minutes, actor=current_user
+    ):
         flash(_("The kept text has been discarded."), "info")
     if can(current_user, "minutes.write", minutes):
         return redirect(url_for("meetings.edit_minutes", slug=slug, meeting_id=meeting.id))
@@ -206,7 +209,7 @@ def circulate(slug: str, meeting_id: int):
     return _state_change(
         slug,
         meeting_id,
-        services.circulate_minutes,
+        minutes_service.circulate_minutes,
         _("The minutes have been circulated for comment."),
     )
 
@@ -216,7 +219,7 @@ def circulate(slug: str, meeting_id: int):
 def approve(slug: str, meeting_id: int):
     """Approve circulated minutes (as read): they are locked, with who approved them and when."""
     return _state_change(
-        slug, meeting_id, services.approve_minutes, _("The minutes have been approved.")
+        slug, meeting_id, minutes_service.approve_minutes, _("The minutes have been approved.")
     )
 
 
@@ -227,7 +230,7 @@ def reopen(slug: str, meeting_id: int):
     return _state_change(
         slug,
         meeting_id,
-        services.reopen_minutes,
+        minutes_service.reopen_minutes,
         _("The minutes have been reopened: they can be changed and approved again."),
         versioned=False,
     )
@@ -243,7 +246,7 @@ def comment(slug: str, meeting_id: int):
     form = CommentForm()
     if not form.validate_on_submit():
         return render_detail(meeting, comment_form=form)
-    services.add_comment(minutes, form.text.data, actor=current_user)
+    minutes_service.add_comment(minutes, form.text.data, actor=current_user)
     flash(_("Your comment has been added."), "success")
     return _to_meeting(meeting, "comments")
 

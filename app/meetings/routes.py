@@ -32,7 +32,7 @@ from app.core.mail import external_url
 from app.core.paging import page_arg
 from app.groups.loaders import load_group
 from app.groups.models import WorkingGroup
-from app.meetings import ics, services, times
+from app.meetings import feeds, ics, services, times
 from app.meetings.forms import (
     ActionItemForm,
     AgendaItemForm,
@@ -505,7 +505,7 @@ def calendar():
     require("portal.use")
     form = ButtonForm()
     if form.validate_on_submit():
-        token = services.issue_feed_token(current_user)
+        token = feeds.issue_feed_token(current_user)
         session[NEW_FEED_TOKEN_KEY] = token
         flash(
             _("Your calendar has a new private address. The previous one no longer works."),
@@ -518,7 +518,7 @@ def calendar():
         render_template(
             "meetings/calendar.html",
             form=form,
-            feed=services.feed_of(current_user),
+            feed=feeds.feed_of(current_user),
             feed_url=feed_url,
         )
     )
@@ -531,7 +531,7 @@ def calendar():
 def revoke_calendar():
     """Stop my calendar feed's address from working."""
     require("portal.use")
-    if ButtonForm().validate_on_submit() and services.revoke_feed(current_user):
+    if ButtonForm().validate_on_submit() and feeds.revoke_feed(current_user):
         flash(_("Your calendar address no longer works."), "success")
     else:
         flash(_("You had no calendar address."), "info")
@@ -541,12 +541,12 @@ def revoke_calendar():
 @bp.route("/meetings/calendar/<token>.ics")
 def feed(token: str):
     """Serve a person's meetings as a calendar feed, to whoever has the secret address."""
-    user = services.user_for_feed_token(token)
+    user = feeds.user_for_feed_token(token)
     if user is None:
         abort(404)
     with force_locale(user.locale or "en"):
         body = ics.calendar_bytes(
-            services.feed_meetings(user),
+            feeds.feed_meetings(user),
             _meeting_url,
             name=_("IC2PerMed meetings"),
         )

@@ -129,7 +129,7 @@ def register_guards(app: Flask) -> None:
     deliverables keep every version that was ever submitted.
     """
     from app.deliverables.services import version_is_protected
-    from app.documents.services import add_purge_guard
+    from app.documents.purging import add_purge_guard
 
     add_purge_guard(app, version_is_protected)
 

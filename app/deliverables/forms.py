@@ -26,12 +26,8 @@ from app.deliverables.models import (
     STATUS_LABELS,
     DeliverableStatus,
 )
-from app.deliverables.services import (
-    PROGRESS_STEPS,
-    DeliverableSort,
-    DeliverableState,
-    parse_due,
-)
+from app.deliverables.services import PROGRESS_STEPS, parse_due
+from app.deliverables.tracking import DeliverableSort, DeliverableState
 from app.organisations.services import organisation_choices
 
 REQUIRED = _l("This field is required.")

@@ -25,7 +25,8 @@ from flask_login import current_user, login_required
 from app.core.errors import FieldErrors, ServiceError, show_on_form
 from app.core.paging import page_arg
 from app.core.project import get_project
-from app.deliverables import exports, services, timeline
+from app.deliverables import exports, services, timeline, tracking
+from app.deliverables import milestones as milestone_service
 from app.deliverables.forms import (
     DeliverableFilterForm,
     DeliverableForm,
@@ -67,18 +68,18 @@ def get_milestone(group: WorkingGroup, milestone_id: int) -> Milestone:
     return milestone
 
 
-def _filters(form: DeliverableFilterForm, groups: list[WorkingGroup]) -> services.Filters:
+def _filters(form: DeliverableFilterForm, groups: list[WorkingGroup]) -> tracking.Filters:
     """Return the table's filters from the query string; values not offered are ignored."""
     form.validate()
     slug = form.valid_value("group")
     status = form.valid_value("status")
     state = form.valid_value("state")
-    return services.Filters(
+    return tracking.Filters(
         group_id=next((g.id for g in groups if g.slug == slug), None),
         work_package=form.valid_value("work_package"),
         status=DeliverableStatus(status) if status else None,
-        state=services.DeliverableState(state) if state else None,
-        sort=services.DeliverableSort(form.valid_value("sort") or "due"),
+        state=tracking.DeliverableState(state) if state else None,
+        sort=tracking.DeliverableSort(form.valid_value("sort") or "due"),
     )
 
 
@@ -91,7 +92,7 @@ def _table_args() -> dict[str, str]:
 # The coordinator dashboard ----------------------------------------------------------------------
 
 
-def _consortium_filters() -> tuple[DeliverableFilterForm, services.Filters]:
+def _consortium_filters() -> tuple[DeliverableFilterForm, tracking.Filters]:
     groups = visible_groups(current_user)
     form = DeliverableFilterForm(request.args, groups=groups, packages=services.work_packages())
     return form, _filters(form, groups)
@@ -109,11 +110,11 @@ def dashboard():
         today=today,
         filters=form,
         table_args=_table_args(),
-        summary=services.summarise(today=today),
-        pagination=services.list_deliverables(filters, today=today, page=page_arg()),
-        milestone_tally=services.tally_milestones(today=today),
-        milestones=services.pressing_milestones(today=today),
-        due_soon_days=services.DUE_SOON_DAYS,
+        summary=tracking.summarise(today=today),
+        pagination=tracking.list_deliverables(filters, today=today, page=page_arg()),
+        milestone_tally=tracking.tally_milestones(today=today),
+        milestones=tracking.pressing_milestones(today=today),
+        due_soon_days=tracking.DUE_SOON_DAYS,
     )
 
 
@@ -146,7 +147,7 @@ def timeline_view():
 # A group's deliverables -----------------------------------------------------------------------
 
 
-def _group_filters(group: WorkingGroup) -> tuple[DeliverableFilterForm, services.Filters]:
+def _group_filters(group: WorkingGroup) -> tuple[DeliverableFilterForm, tracking.Filters]:
     form = DeliverableFilterForm(
         request.args, packages=services.work_packages(group), with_group=False
     )
@@ -166,11 +167,11 @@ def group_index(slug: str):
         today=today,
         filters=form,
         table_args=_table_args(),
-        summary=services.summarise(today=today, group=group),
-        pagination=services.list_deliverables(filters, today=today, group=group, page=page_arg()),
-        milestone_tally=services.tally_milestones(today=today, group=group),
-        milestones=services.milestones_page(group, page=page_arg("mpage")),
-        due_soon_days=services.DUE_SOON_DAYS,
+        summary=tracking.summarise(today=today, group=group),
+        pagination=tracking.list_deliverables(filters, today=today, group=group, page=page_arg()),
+        milestone_tally=tracking.tally_milestones(today=today, group=group),
+        milestones=tracking.milestones_page(group, page=page_arg("mpage")),
+        due_soon_days=tracking.DUE_SOON_DAYS,
     )
 
 
@@ -204,9 +205,9 @@ def _export_name(group: WorkingGroup | None, today, extension: str) -> str:
     return f"deliverables{scope}-{today.isoformat()}.{extension}"
 
 
-def _csv_response(filters: services.Filters, group: WorkingGroup | None) -> Response:
+def _csv_response(filters: tracking.Filters, group: WorkingGroup | None) -> Response:
     today = services.local_today()
-    rows = services.iter_deliverables(filters, today=today, group=group)
+    rows = tracking.iter_deliverables(filters, today=today, group=group)
     return Response(
         stream_with_context(exports.csv_chunks(rows, today)),
         content_type="text/csv; charset=utf-8",
@@ -216,9 +217,9 @@ def _csv_response(filters: services.Filters, group: WorkingGroup | None) -> Resp
     )
 
 
-def _xlsx_response(filters: services.Filters, group: WorkingGroup | None) -> Response:
+def _xlsx_response(filters: tracking.Filters, group: WorkingGroup | None) -> Response:
     today = services.local_today()
-    rows = services.iter_deliverables(filters, today=today, group=group)
+    rows = tracking.iter_deliverables(filters, today=today, group=group)
     workbook = exports.xlsx_file(rows, today, sheet_title=_("Deliverables"))
     return send_file(
         workbook,
@@ -233,7 +234,7 @@ def _render_timeline(group: WorkingGroup | None):
     today = services.local_today()
     drawing = None
     if project is not None:
-        deliverables, milestones = services.timeline_items(group=group)
+        deliverables, milestones = tracking.timeline_items(group=group)
         drawing = timeline.build(
             project,
             deliverables,
@@ -471,7 +472,9 @@ def create_milestone(slug: str):
     form = MilestoneForm()
     if form.validate_on_submit():
         try:
-            milestone = services.create_milestone(group, actor=current_user, **form.values())
+            milestone = milestone_service.create_milestone(
+                group, actor=current_user, **form.values()
+            )
         except FieldErrors as exc:
             show_on_form(form, exc)
         else:
@@ -499,7 +502,7 @@ def edit_milestone(slug: str, milestone_id: int):
         form = MilestoneForm()
     if form.validate_on_submit():
         try:
-            changes = services.update_milestone(
+            changes = milestone_service.update_milestone(
                 milestone, actor=current_user, expected_version=form.version.data, **form.values()
             )
         except FieldErrors as exc:

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from app.core.storage import LocalStorage, get_storage
-from app.documents import services
+from app.documents import purging
 
 documents_cli = AppGroup("documents", help="The working groups' document libraries.")
 storage_cli = AppGroup("storage", help="The file store behind the document libraries.")
@@ -35,8 +35,8 @@ DEFAULT_MIN_AGE_MINUTES = 60
 )
 def purge_trash_command(days: int | None) -> None:
     """Remove for good what has been in the trash too long (run it daily from cron)."""
-    older_than = timedelta(days=days) if days is not None else services.trash_retention()
-    result = services.purge_trash(older_than)
+    older_than = timedelta(days=days) if days is not None else purging.trash_retention()
+    result = purging.purge_trash(older_than)
     click.echo(
         ngettext(
             "%(num)d document removed for good.",
@@ -66,7 +66,7 @@ def purge_trash_command(days: int | None) -> None:
 def check_command(clean: bool, min_age: int) -> None:
     """Report stored files without a document and documents whose file is missing."""
     storage = get_storage()
-    referenced = services.referenced_storage_keys()
+    referenced = purging.referenced_storage_keys()
     stored = dict(storage.stored_keys())
     limit = time.time() - min_age * 60
     orphans = sorted(key for key, mtime in stored.items() if key not in referenced)

@@ -30,7 +30,7 @@ from app.core.errors import ServiceError, show_on_form
 from app.core.paging import page_arg
 from app.core.routing import parse_id
 from app.core.storage import get_storage
-from app.documents import services
+from app.documents import purging, services, uploads
 from app.documents.files import (
     ALLOWED_TYPES,
     KIND_LABELS,
@@ -326,9 +326,9 @@ def upload(slug: str):
     if form.validate_on_submit():
         folder = get_folder(group, form.folder.folder_id)
         try:
-            documents = services.upload_documents(
+            documents = uploads.upload_documents(
                 group,
-                [services.IncomingFile(f.stream, f.filename) for f in form.files.data],
+                [uploads.IncomingFile(f.stream, f.filename) for f in form.files.data],
                 actor=current_user,
                 folder=folder,
                 title=form.title.data or "",
@@ -456,9 +456,9 @@ def upload_version(slug: str, document_id: int):
     form = VersionForm()
     if form.validate_on_submit():
         try:
-            version = services.upload_version(
+            version = uploads.upload_version(
                 document,
-                services.IncomingFile(form.file.data.stream, form.file.data.filename),
+                uploads.IncomingFile(form.file.data.stream, form.file.data.filename),
                 actor=current_user,
                 comment=form.comment.data or "",
             )
@@ -492,7 +492,7 @@ def restore_version(slug: str, document_id: int, version_id: int):
     version = get_version(document, version_id)
     require("document.add_version", document)
     try:
-        restored = services.restore_version(version, actor=current_user)
+        restored = uploads.restore_version(version, actor=current_user)
     except ServiceError as exc:
         flash(exc.message, "danger")
     else:
@@ -612,7 +612,7 @@ def trash_list(slug: str):
         "documents/trash.html",
         group=group,
         documents=services.trash_page(group, page=page_arg()),
-        retention=services.trash_retention(),
+        retention=purging.trash_retention(),
         list_args=_list_args(),
     )
 
@@ -623,7 +623,7 @@ def empty_trash(slug: str):
     """Remove everything in the group's trash for good (documents still needed stay)."""
     group = load_group(slug)
     require("documents.empty_trash", group)
-    result = services.empty_trash(group, actor=current_user)
+    result = purging.empty_trash(group, actor=current_user)
     if result.purged:
         flash(
             ngettext(

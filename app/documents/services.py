@@ -1,16 +1,10 @@
-"""The document library's use cases: reading it, uploading, versions, moving, trash, purge.
+"""The document library's use cases: reading it, changing documents, the trash and folders.
 
-Every function that changes something writes its audit event and commits once. A file and
-its database row appear together or not at all: the file is stored under a new key first,
-the row is committed next, and if the commit fails the stored file is deleted again (a crash
-in between leaves at worst a file without a row, which `flask storage check` finds). Purging
-goes the other way round: rows first, then files.
+Every function that changes something writes its audit event and commits once. Uploading
+lives in `app.documents.uploads`, purging and the purge guards in `app.documents.purging`.
 
 Other domains link to document versions (a deliverable's submitted document, a meeting's
-papers): they look versions up with `get_version_for_group`, and they stop a version from
-being purged with a purge guard that the application factory registers on each application
-(`add_purge_guard`). The purge asks every guard inside its own transaction, just before it
-deletes; the foreign keys that point at versions (ON DELETE RESTRICT) stay the backstop.
+papers): they look versions up with `get_version_for_group`.
 """
 
 from __future__ import annotations
@@ -19,17 +13,14 @@ import logging
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import BinaryIO
 
 import sqlalchemy as sa
-from flask import Flask, current_app
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 
 from app.auth.models import User
@@ -39,12 +30,8 @@ from app.core.database import utcnow
 from app.core.errors import ServiceError
 from app.core.paging import paginate
 from app.core.routing import is_valid_id
-from app.core.storage import StoredFile, get_storage
 from app.documents.files import (
     CONTENT_TYPES_OF_KIND,
-    FileRejected,
-    clean_filename,
-    identify,
 )
 from app.documents.models import Document, DocumentVersion, Folder, Visibility
 from app.extensions import db
@@ -61,46 +48,10 @@ MAX_TAGS = 20
 MAX_TAG_LENGTH = 40
 #: Folders nest at most this deep (breadcrumbs stay readable).
 MAX_FOLDER_DEPTH = 8
-#: How long a document stays in the trash before `flask documents purge-trash` removes it.
-DEFAULT_TRASH_RETENTION_DAYS = 30
 
 #: Commas of both widths, the Chinese enumeration comma and semicolons separate tags.
 TAG_SEPARATORS = re.compile(r"[,，、;；]")
 WHITESPACE = re.compile(r"\s+")
-
-# Protected versions ---------------------------------------------------------------------------
-
-#: A purge guard answers True when the version must be kept (its domain still needs it).
-PurgeGuard = Callable[[DocumentVersion], bool]
-
-#: Where an application keeps its purge guards (in `app.extensions`).
-PURGE_GUARDS = "documents.purge_guards"
-
-
-def add_purge_guard(app: Flask, guard: PurgeGuard) -> None:
-    """Let `guard` veto the purge of a version, in this application (the factory calls it).
-
-    Adding the same guard twice has no further effect.
-    """
-    guards: list[PurgeGuard] = app.extensions.setdefault(PURGE_GUARDS, [])
-    if guard not in guards:
-        guards.append(guard)
-
-
-def purge_guards() -> tuple[PurgeGuard, ...]:
-    """Return the current application's purge guards."""
-    return tuple(current_app.extensions.get(PURGE_GUARDS, ()))
-
-
-def is_version_protected(version: DocumentVersion) -> bool:
-    """Return True if some domain needs this version kept: it is then never purged."""
-    return any(guard(version) for guard in purge_guards())
-
-
-def is_document_protected(document: Document) -> bool:
-    """Return True if any version of the document is protected."""
-    return any(is_version_protected(version) for version in document.versions)
-
 
 # Small helpers --------------------------------------------------------------------------------
 
@@ -411,212 +362,6 @@ def uploaders_of(group: WorkingGroup | None = None) -> list[User]:
     return list(db.session.scalars(query))
 
 
-# Uploading ------------------------------------------------------------------------------------
-
-
-@dataclass
-class IncomingFile:
-    """A file as it arrived: a seekable binary stream and the name the browser gave."""
-
-    stream: BinaryIO
-    filename: str | None
-
-
-@dataclass
-class _Checked:
-    incoming: IncomingFile
-    filename: str
-    content_type: str
-    stored: StoredFile | None = field(default=None)
-
-
-def _check_files(files: Sequence[IncomingFile]) -> list[_Checked]:
-    checked = []
-    for incoming in files:
-        name = clean_filename(incoming.filename)
-        try:
-            file_type = identify(incoming.stream, name)
-        except FileRejected as exc:
-            raise ServiceError(exc.message, "files") from exc
-        checked.append(_Checked(incoming, name, file_type.content_type))
-    return checked
-
-
-def _store_and_commit(checked: list[_Checked], add_rows: Callable[[], object]) -> None:
-    """Store each file, let `add_rows` add the rows, commit; undo the files if anything fails."""
-    storage = get_storage()
-    try:
-        for item in checked:
-            item.incoming.stream.seek(0)
-            item.stored = storage.save(item.incoming.stream)
-        add_rows()
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        for item in checked:
-            if item.stored is not None:
-                try:
-                    storage.delete(item.stored.key)
-                except OSError:  # `flask storage check --clean` removes it later
-                    log.exception("could not delete stored file %s", item.stored.key)
-        raise
-
-
-def _new_version(document: Document, item: _Checked, number: int, actor: User, comment: str):
-    assert item.stored is not None
-    return DocumentVersion(
-        document=document,
-        number=number,
-        filename=item.filename,
-        content_type=item.content_type,
-        size=item.stored.size,
-        sha256=item.stored.sha256,
-        storage_key=item.stored.key,
-        uploaded_by=actor,
-        comment=comment,
-    )
-
-
-def upload_documents(
-    group: WorkingGroup,
-    files: Sequence[IncomingFile],
-    *,
-    actor: User,
-    folder: Folder | None = None,
-    title: str = "",
-    description: str = "",
-    tags: str | Sequence[str] = "",
-    visibility: Visibility = Visibility.GROUP,
-) -> list[Document]:
-    """Add one document per file to the group's library, all of them or none.
-
-    Each file must be of an accepted type (checked against its content). The title defaults
-    to the file's name without its extension; a title may be given only for a single file.
-    """
-    if not files:
-        raise ServiceError(_("Choose at least one file."), "files")
-    title = clean_text(title)
-    if title and len(files) > 1:
-        raise ServiceError(_("Give a title only when you upload a single file."), "title")
-    if title:
-        _check_title(title)
-    description = _check_description(clean_text(description))
-    tag_list = parse_tags(tags)
-    if folder is not None and folder.group_id != group.id:
-        raise ServiceError(_("Choose a folder of this library."), "folder")
-    checked = _check_files(files)
-    documents: list[Document] = []
-
-    def add_rows() -> None:
-        now = utcnow()
-        for item in checked:
-            document = Document(
-                group=group,
-                folder=folder,
-                title=title or _title_from(item.filename),
-                description=description,
-                tags=tags_value(tag_list),
-                visibility=Visibility(visibility),
-                created_by=actor,
-                created_at=now,
-                updated_at=now,
-            )
-            version = _new_version(document, item, 1, actor, "")
-            db.session.add_all([document, version])
-            db.session.flush()
-            audit.record(
-                "document.uploaded",
-                actor=actor,
-                target=document,
-                version=1,
-                filename=item.filename,
-                size=version.size,
-                sha256=version.sha256,
-            )
-            documents.append(document)
-
-    _store_and_commit(checked, add_rows)
-    return documents
-
-
-def _next_number(document: Document) -> int:
-    query = sa.select(sa.func.max(DocumentVersion.number)).where(
-        DocumentVersion.document_id == document.id
-    )
-    return (db.session.scalar(query) or 0) + 1
-
-
-def _add_version(
-    document: Document, checked: _Checked, *, actor: User, comment: str, restored_from=None
-) -> DocumentVersion:
-    if document.is_trashed:
-        raise ServiceError(_("This document is in the trash: restore it first."))
-    versions: list[DocumentVersion] = []
-
-    def add_row() -> None:
-        version = _new_version(document, checked, _next_number(document), actor, comment)
-        version.restored_from = restored_from
-        document.updated_at = utcnow()
-        db.session.add(version)
-        db.session.flush()
-        audit.record(
-            "document.version_restored" if restored_from else "document.version_uploaded",
-            actor=actor,
-            target=document,
-            version=version.number,
-            filename=version.filename,
-            size=version.size,
-            sha256=version.sha256,
-            **({"restored_from": restored_from} if restored_from else {}),
-        )
-        versions.append(version)
-
-    try:
-        _store_and_commit([checked], add_row)
-    except IntegrityError as exc:  # someone added a version with the same number meanwhile
-        raise ServiceError(
-            _("Someone else added a version at the same moment. Please try again.")
-        ) from exc
-    return versions[0]
-
-
-def upload_version(
-    document: Document, incoming: IncomingFile, *, actor: User, comment: str = ""
-) -> DocumentVersion:
-    """Add a new version (the next number) to a document, with the uploader's comment."""
-    comment = clean_text(comment)
-    if len(comment) > MAX_COMMENT_LENGTH:
-        raise ServiceError(
-            _("A comment has at most %(max)d characters.", max=MAX_COMMENT_LENGTH), "comment"
-        )
-    (checked,) = _check_files([incoming])
-    return _add_version(document, checked, actor=actor, comment=comment)
-
-
-def restore_version(version: DocumentVersion, *, actor: User) -> DocumentVersion:
-    """Make an older version current again, as a new version with the same content."""
-    storage = get_storage()
-    try:
-        stream = storage.open(version.storage_key)
-    except FileNotFoundError as exc:
-        log.error(
-            "stored file %s of document version %s is missing", version.storage_key, version.id
-        )
-        raise ServiceError(
-            _(
-                "The file of version %(number)d is missing: it cannot be restored.",
-                number=version.number,
-            )
-        ) from exc
-    with stream:
-        checked = _Checked(
-            IncomingFile(stream, version.filename), version.filename, version.content_type
-        )
-        return _add_version(
-            version.document, checked, actor=actor, comment="", restored_from=version.number
-        )
-
-
 # Changing -------------------------------------------------------------------------------------
 
 
@@ -784,79 +529,3 @@ def delete_folder(folder: Folder, *, actor: User) -> None:
     audit.record("folder.deleted", actor=actor, target=folder, name=folder.name)
     db.session.delete(folder)
     db.session.commit()
-
-
-# Purging --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PurgeResult:
-    """What a purge did: documents removed for good, and those kept because they are needed."""
-
-    purged: int
-    protected: int
-
-
-def _purge(documents: Sequence[Document], *, actor: User | None) -> PurgeResult:
-    keys: list[str] = []
-    purged = protected = 0
-    for document in documents:
-        if is_document_protected(document):
-            protected += 1
-            continue
-        keys.extend(version.storage_key for version in document.versions)
-        audit.record(
-            "document.purged",
-            actor=actor,
-            target=document,
-            title=document.title,
-            group=document.group_id,
-            versions=len(document.versions),
-        )
-        db.session.delete(document)
-        purged += 1
-    db.session.commit()
-    storage = get_storage()
-    for key in keys:
-        try:
-            storage.delete(key)
-        except OSError:  # the row is gone: `flask storage check --clean` removes the file later
-            log.exception("could not delete stored file %s", key)
-    return PurgeResult(purged=purged, protected=protected)
-
-
-def _trashed(query: sa.Select) -> list[Document]:
-    query = query.options(selectinload(Document.versions)).order_by(Document.id)
-    return list(db.session.scalars(query))
-
-
-def empty_trash(group: WorkingGroup, *, actor: User) -> PurgeResult:
-    """Remove everything in the group's trash for good (protected documents stay)."""
-    return _purge(
-        _trashed(
-            sa.select(Document).where(
-                Document.group_id == group.id, Document.trashed_at.is_not(None)
-            )
-        ),
-        actor=actor,
-    )
-
-
-def trash_retention() -> timedelta:
-    """Return how long documents stay in the trash (`DOCUMENTS_TRASH_RETENTION_DAYS`)."""
-    days = current_app.config.get("DOCUMENTS_TRASH_RETENTION_DAYS", DEFAULT_TRASH_RETENTION_DAYS)
-    return timedelta(days=int(days))
-
-
-def purge_trash(older_than: timedelta | None = None, *, now: datetime | None = None) -> PurgeResult:
-    """Remove, in every group, what has been in the trash longer than `older_than`."""
-    limit = (now or utcnow()) - (older_than if older_than is not None else trash_retention())
-    return _purge(
-        _trashed(sa.select(Document).where(Document.trashed_at < limit)),
-        actor=None,
-    )
-
-
-def referenced_storage_keys() -> set[str]:
-    """Return the storage key of every document version (for `flask storage check`)."""
-    return set(db.session.scalars(sa.select(DocumentVersion.storage_key)))

@@ -1,5 +1,9 @@
-"""Meeting pages: a group's meetings, one meeting (agenda, attendance, minutes, decisions,
-action items), and the cross-group pages (my meetings, my action items, my calendar feed)."""
+"""Meeting pages: a group's meetings, one meeting (agenda, attendance), and the cross-group
+pages (my meetings, my action items, my calendar feed).
+
+The blueprint lives here; the minutes pages (`minutes_routes`) and the decisions and action
+items (`action_routes`) register their views on it from their own modules.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     make_response,
     redirect,
@@ -24,44 +27,31 @@ from flask_login import current_user, login_required
 
 from app.core.database import utcnow
 from app.core.errors import ServiceError, show_on_form
-from app.core.forms import has_forbidden_characters
 from app.core.i18n import select_timezone
 from app.core.mail import external_url
-from app.core.markdown import render_markdown
 from app.core.paging import page_arg
-from app.core.routing import parse_id
-from app.core.urls import safe_next
-from app.extensions import csrf
 from app.groups.loaders import load_group
 from app.groups.models import WorkingGroup
-from app.groups.services import get_group_by_slug
-from app.meetings import ics, services, times
+from app.meetings import feeds, ics, services, times
 from app.meetings.forms import (
-    MINUTES_MAX_LENGTH,
     ActionItemForm,
-    ActionStatusForm,
     AgendaItemForm,
     ButtonForm,
     CancelForm,
     CommentForm,
     DecisionForm,
     MeetingForm,
-    MinutesForm,
     MoveForm,
-    VersionedButtonForm,
     attendance_form,
 )
 from app.meetings.models import (
-    ActionItem,
     ActionStatus,
     AgendaItem,
     AttendanceStatus,
-    Decision,
     Meeting,
-    Minutes,
     MinutesState,
 )
-from app.permissions import can, is_signed_in, require
+from app.permissions import require
 
 bp = Blueprint("meetings", __name__, template_folder="templates")
 
@@ -482,336 +472,6 @@ def attendance(slug: str, meeting_id: int):
     )
 
 
-# Minutes ----------------------------------------------------------------------------------------
-
-
-def _keep_text_and_sign_in(slug: str, meeting_id: int):
-    """Answer a visitor who is not signed in; keep posted minutes text for its writer.
-
-    The editor carries a key signed for its writer. If it is valid for these minutes, the
-    text is stored for that writer (see `services.keep_unsaved_text`) before the visitor is
-    sent to sign in; the editor gives it back afterwards. Without a valid key this is the
-    usual redirect to the sign-in page, whatever the address names.
-    """
-    login = current_app.login_manager
-    if request.method != "POST":
-        return login.unauthorized()
-    group = get_group_by_slug(slug)
-    meeting = services.get_meeting(group, meeting_id) if group is not None else None
-    minutes = meeting.minutes if meeting is not None else None
-    text = request.form.get("text")
-    base_version = request.form.get("base_version", "")
-    if minutes is None or text is None or parse_id(base_version) is None:
-        return login.unauthorized()
-    writer = services.rescue_owner(request.form.get("rescue_key"), minutes)
-    if writer is None or len(text) > MINUTES_MAX_LENGTH or has_forbidden_characters(text):
-        return login.unauthorized()
-    services.keep_unsaved_text(minutes, writer, text, int(base_version))
-    flash(
-        _(
-            "Your session had ended, so your minutes were not saved yet. They have been kept: "
-            "sign in again and they will be back in the editor."
-        ),
-        "warning",
-    )
-    return redirect(
-        url_for(
-            "auth.login",
-            next=url_for("meetings.edit_minutes", slug=slug, meeting_id=meeting_id),
-        )
-    )
-
-
-def _render_editor(meeting: Meeting, minutes: Minutes, form: MinutesForm, **extra: Any):
-    form.rescue_key.data = services.rescue_key(minutes, current_user)
-    return render_template(
-        "meetings/edit_minutes.html",
-        meeting=meeting,
-        group=meeting.group,
-        minutes=minutes,
-        form=form,
-        **extra,
-    )
-
-
-def _render_kept(meeting: Meeting, minutes: Minutes, text: str):
-    """Show text that can no longer be saved here (the minutes moved on), to copy it."""
-    return render_template(
-        "meetings/minutes_kept.html",
-        meeting=meeting,
-        group=meeting.group,
-        minutes=minutes,
-        text=text,
-    ), 409
-
-
-@bp.route(MEETING + "/minutes/edit", methods=["GET", "POST"])
-@csrf.exempt  # the form checks its own token, so a stale token can still give the text back
-def edit_minutes(slug: str, meeting_id: int):
-    """Write the minutes in Markdown, with a preview; never lose what was typed.
-
-    - Session ended when the text arrives: the text is kept for its writer and put back in
-      the editor after they sign in again (`_keep_text_and_sign_in`).
-    - Form token stale or missing: the editor comes back with the text and a fresh token.
-    - Based on an older version than the current one: refused with a page showing both
-      texts to merge (409).
-    - The writer may no longer edit (circulated or approved meanwhile): their text is shown
-      to copy (409).
-    """
-    if not is_signed_in(current_user):
-        return _keep_text_and_sign_in(slug, meeting_id)
-    meeting = load_meeting(slug, meeting_id)
-    minutes = services.minutes_of(meeting)
-    form = MinutesForm()
-    if request.method == "GET":
-        if minutes.is_locked and can(current_user, "meeting.run", meeting):
-            flash(_("These minutes are approved and locked. Reopen them to change them."), "info")
-            return _to_meeting(meeting, "minutes")
-        require("minutes.write", minutes)
-        rescue = services.pending_rescue(minutes, current_user)
-        form.text.data = rescue.text if rescue else minutes.text
-        form.base_version.data = rescue.base_version if rescue else minutes.version
-        return _render_editor(meeting, minutes, form, rescue=rescue)
-
-    if not can(current_user, "minutes.write", minutes):
-        writer = services.rescue_owner(form.rescue_key.data, minutes)
-        if writer is not None and writer.id == current_user.id and form.text.data:
-            return _render_kept(meeting, minutes, form.text.data)
-        require("minutes.write", minutes)
-    valid = form.validate()
-    if form.csrf_token.errors:
-        form.csrf_token.errors = []
-        if form.base_version.errors:
-            form.base_version.data = 0  # unknown base: the save will show both texts
-            form.base_version.errors = []
-        return _render_editor(meeting, minutes, form, stale_token=True)
-    if not valid:
-        return _render_editor(meeting, minutes, form)
-    if form.preview.data:
-        return _render_editor(meeting, minutes, form, preview=render_markdown(form.text.data))
-    try:
-        changed = services.save_minutes(
-            minutes, form.text.data or "", form.base_version.data, actor=current_user
-        )
-    except services.MinutesConflict as exc:
-        current = exc.minutes
-        form.base_version.data = current.version
-        return render_template(
-            "meetings/minutes_conflict.html",
-            meeting=meeting,
-            group=meeting.group,
-            minutes=current,
-            form=form,
-            rescue_key=services.rescue_key(minutes, current_user),
-            lines=services.compare_texts(current.text, form.text.data or ""),
-        ), 409
-    except ServiceError:
-        return _render_kept(meeting, minutes, form.text.data or "")
-    if changed:
-        flash(_("The minutes have been saved."), "success")
-    else:
-        flash(_("Nothing was changed."), "info")
-    return _to_meeting(meeting, "minutes")
-
-
-@bp.route(MEETING + "/minutes/discard-kept-text", methods=["POST"])
-@login_required
-def discard_kept_text(slug: str, meeting_id: int):
-    """Throw away the text kept from an expired session, and edit the saved minutes."""
-    meeting = load_meeting(slug, meeting_id)
-    minutes = services.minutes_of(meeting)
-    if ButtonForm().validate_on_submit() and services.discard_rescue(minutes, actor=current_user):
-        flash(_("The kept text has been discarded."), "info")
-    if can(current_user, "minutes.write", minutes):
-        return redirect(url_for("meetings.edit_minutes", slug=slug, meeting_id=meeting.id))
-    return _to_meeting(meeting, "minutes")
-
-
-def _state_change(slug: str, meeting_id: int, change, message: str, versioned: bool = True):
-    meeting = load_meeting(slug, meeting_id)
-    minutes = services.minutes_of(meeting)
-    require("meeting.run", meeting)
-    form = VersionedButtonForm() if versioned else ButtonForm()
-    if not form.validate_on_submit():
-        flash(
-            _("The minutes changed since you opened this page. Read them again, then retry."),
-            "warning",
-        )
-        return _to_meeting(meeting, "minutes")
-    try:
-        if versioned:
-            change(minutes, form.version.data, actor=current_user)
-        else:
-            change(minutes, actor=current_user)
-    except ServiceError as exc:
-        flash(exc.message, "warning")
-    else:
-        flash(message, "success")
-    return _to_meeting(meeting, "minutes")
-
-
-@bp.route(MEETING + "/minutes/circulate", methods=["POST"])
-@login_required
-def circulate(slug: str, meeting_id: int):
-    """Circulate draft minutes for comment; every invitee gets an e-mail in their language."""
-    return _state_change(
-        slug,
-        meeting_id,
-        services.circulate_minutes,
-        _("The minutes have been circulated for comment."),
-    )
-
-
-@bp.route(MEETING + "/minutes/approve", methods=["POST"])
-@login_required
-def approve(slug: str, meeting_id: int):
-    """Approve circulated minutes (as read): they are locked, with who approved them and when."""
-    return _state_change(
-        slug, meeting_id, services.approve_minutes, _("The minutes have been approved.")
-    )
-
-
-@bp.route(MEETING + "/minutes/reopen", methods=["POST"])
-@login_required
-def reopen(slug: str, meeting_id: int):
-    """Reopen approved minutes for changes; the audit log records it."""
-    return _state_change(
-        slug,
-        meeting_id,
-        services.reopen_minutes,
-        _("The minutes have been reopened: they can be changed and approved again."),
-        versioned=False,
-    )
-
-
-@bp.route(MEETING + "/minutes/comments", methods=["POST"])
-@login_required
-def comment(slug: str, meeting_id: int):
-    """Comment on circulated minutes."""
-    meeting = load_meeting(slug, meeting_id)
-    minutes = services.minutes_of(meeting)
-    require("minutes.comment", minutes)
-    form = CommentForm()
-    if not form.validate_on_submit():
-        return render_detail(meeting, comment_form=form)
-    services.add_comment(minutes, form.text.data, actor=current_user)
-    flash(_("Your comment has been added."), "success")
-    return _to_meeting(meeting, "comments")
-
-
-@bp.route(MEETING + "/minutes/print")
-@login_required
-def print_minutes(slug: str, meeting_id: int):
-    """Show the minutes as a clean page for printing (or saving as PDF)."""
-    meeting = load_meeting(slug, meeting_id)
-    minutes = services.minutes_of(meeting)
-    require("minutes.read", minutes)
-    return render_template(
-        "meetings/print.html", meeting=meeting, group=meeting.group, minutes=minutes, now=utcnow()
-    )
-
-
-# Decisions and action items ---------------------------------------------------------------------
-
-
-def _writable_minutes(slug: str, meeting_id: int) -> tuple[Meeting, Minutes]:
-    meeting = load_meeting(slug, meeting_id)
-    minutes = services.minutes_of(meeting)
-    require("minutes.write", minutes)
-    return meeting, minutes
-
-
-@bp.route(MEETING + "/decisions", methods=["POST"])
-@login_required
-def add_decision(slug: str, meeting_id: int):
-    """Record a decision with the minutes."""
-    meeting, _minutes = _writable_minutes(slug, meeting_id)
-    form = DecisionForm()
-    if not form.validate_on_submit():
-        return render_detail(meeting, decision_form=form)
-    services.add_decision(meeting, form.text.data, actor=current_user)
-    flash(_("The decision has been recorded."), "success")
-    return _to_meeting(meeting, "decisions")
-
-
-@bp.route(MEETING + "/decisions/<int:decision_id>/remove", methods=["POST"])
-@login_required
-def remove_decision(slug: str, meeting_id: int, decision_id: int):
-    """Take a decision out of the minutes (a second click finds it gone and says so)."""
-    meeting, _minutes = _writable_minutes(slug, meeting_id)
-    decision: Decision | None = next((d for d in meeting.decisions if d.id == decision_id), None)
-    if decision is None:
-        flash(_("This decision had already been removed."), "info")
-    elif ButtonForm().validate_on_submit():
-        services.remove_decision(decision, actor=current_user)
-        flash(_("The decision has been removed."), "success")
-    return _to_meeting(meeting, "decisions")
-
-
-@bp.route(MEETING + "/actions", methods=["POST"])
-@login_required
-def add_action_item(slug: str, meeting_id: int):
-    """Record an action item: what, who, by when."""
-    meeting, _minutes = _writable_minutes(slug, meeting_id)
-    form = ActionItemForm(people=services.action_owner_candidates(meeting))
-    if not form.validate_on_submit():
-        return render_detail(meeting, action_form=form)
-    try:
-        services.add_action_item(
-            meeting,
-            text=form.text.data,
-            owner_id=form.owner_id.id_or_none,
-            due_on=form.due_on.data,
-            actor=current_user,
-        )
-    except ServiceError as exc:
-        show_on_form(form, exc, "owner_id")
-        return render_detail(meeting, action_form=form)
-    flash(_("The action item has been added."), "success")
-    return _to_meeting(meeting, "actions")
-
-
-def _action_item(meeting: Meeting, item_id: int) -> ActionItem | None:
-    return next((i for i in meeting.action_items if i.id == item_id), None)
-
-
-@bp.route(MEETING + "/actions/<int:item_id>/remove", methods=["POST"])
-@login_required
-def remove_action_item(slug: str, meeting_id: int, item_id: int):
-    """Take an action item out of the minutes (a second click finds it gone and says so)."""
-    meeting, _minutes = _writable_minutes(slug, meeting_id)
-    item = _action_item(meeting, item_id)
-    if item is None:
-        flash(_("This action item had already been removed."), "info")
-    elif ButtonForm().validate_on_submit():
-        services.remove_action_item(item, actor=current_user)
-        flash(_("The action item has been removed."), "success")
-    return _to_meeting(meeting, "actions")
-
-
-@bp.route(MEETING + "/actions/<int:item_id>/status", methods=["POST"])
-@login_required
-def action_status(slug: str, meeting_id: int, item_id: int):
-    """Mark an action item done or open again (its owner, or whoever runs the meetings)."""
-    meeting = load_meeting(slug, meeting_id)
-    item = _action_item(meeting, item_id)
-    if item is None:
-        abort(404)
-    require("action_item.update", item)
-    form = ActionStatusForm()
-    if form.validate_on_submit():
-        status = ActionStatus(form.status.data)
-        if services.set_action_status(item, status, actor=current_user):
-            if status == ActionStatus.DONE:
-                flash(_("The action item is marked done."), "success")
-            else:
-                flash(_("The action item is open again."), "success")
-    else:
-        flash(_("Choose a status from the list."), "warning")
-    target = safe_next(request.form.get("next"))
-    return redirect(target) if target else _to_meeting(meeting, "actions")
-
-
 # Across groups ----------------------------------------------------------------------------------
 
 
@@ -845,7 +505,7 @@ def calendar():
     require("portal.use")
     form = ButtonForm()
     if form.validate_on_submit():
-        token = services.issue_feed_token(current_user)
+        token = feeds.issue_feed_token(current_user)
         session[NEW_FEED_TOKEN_KEY] = token
         flash(
             _("Your calendar has a new private address. The previous one no longer works."),
@@ -858,7 +518,7 @@ def calendar():
         render_template(
             "meetings/calendar.html",
             form=form,
-            feed=services.feed_of(current_user),
+            feed=feeds.feed_of(current_user),
             feed_url=feed_url,
         )
     )
@@ -871,7 +531,7 @@ def calendar():
 def revoke_calendar():
     """Stop my calendar feed's address from working."""
     require("portal.use")
-    if ButtonForm().validate_on_submit() and services.revoke_feed(current_user):
+    if ButtonForm().validate_on_submit() and feeds.revoke_feed(current_user):
         flash(_("Your calendar address no longer works."), "success")
     else:
         flash(_("You had no calendar address."), "info")
@@ -881,12 +541,12 @@ def revoke_calendar():
 @bp.route("/meetings/calendar/<token>.ics")
 def feed(token: str):
     """Serve a person's meetings as a calendar feed, to whoever has the secret address."""
-    user = services.user_for_feed_token(token)
+    user = feeds.user_for_feed_token(token)
     if user is None:
         abort(404)
     with force_locale(user.locale or "en"):
         body = ics.calendar_bytes(
-            services.feed_meetings(user),
+            feeds.feed_meetings(user),
             _meeting_url,
             name=_("IC2PerMed meetings"),
         )
@@ -898,3 +558,7 @@ def feed(token: str):
             "Cache-Control": "private, max-age=300",
         },
     )
+
+
+# The minutes, decisions and action-item views live in their own modules, on this blueprint.
+from app.meetings import action_routes, minutes_routes  # noqa: E402, F401

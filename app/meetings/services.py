@@ -1,37 +1,26 @@
-"""Meetings use cases: scheduling, agenda, attendance, minutes, decisions, action items, feeds.
+"""Meetings use cases: scheduling, agenda, attendance, decisions, action items.
 
 Every function that changes something writes its audit event and commits once. Who may ask
 lives in `app.permissions`; rules that depend on the data (a cancelled meeting does not
-change, approved minutes are locked, a save based on an old version is refused) live here.
-
-Minutes concurrency: `Minutes.version` rises by one at every saved text. The editor carries
-the version it was based on, and the save is a compare-and-set (``UPDATE … WHERE version =
-:base``), so of two people saving at the same moment one wins and the other gets
-`MinutesConflict`, with both texts to merge. Nothing is overwritten without being seen.
+change, approved minutes are locked) live here. The minutes themselves live in
+`app.meetings.minutes`, the personal calendar feeds in `app.meetings.feeds`.
 """
 
 from __future__ import annotations
 
-import difflib
-import hashlib
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
-from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
 from app.core import audit
 from app.core.database import utcnow
 from app.core.errors import ServiceError
-from app.core.mail import enqueue, external_url
 from app.core.paging import paginate
 from app.core.routing import is_valid_id
 from app.documents.models import Document
@@ -44,36 +33,14 @@ from app.meetings.models import (
     AgendaItem,
     Attendance,
     AttendanceStatus,
-    CalendarFeed,
     Decision,
     Meeting,
     Minutes,
     MinutesComment,
-    MinutesRescue,
-    MinutesState,
 )
 from app.permissions import sees_all_groups
 
 PER_PAGE = 20
-
-
-#: How long an open editor page can still rescue its text after the session ended.
-RESCUE_KEY_MAX_AGE = 7 * 24 * 3600
-#: How long rescued text waits for its writer to sign in again.
-RESCUE_KEEP_DAYS = 30
-RESCUE_SALT = "meetings.minutes-rescue"
-
-#: How far back the calendar feed reaches; the future is all there.
-FEED_PAST_DAYS = 180
-FEED_LIMIT = 1000
-
-
-class MinutesConflict(Exception):
-    """The minutes changed since the editor was opened: `minutes` holds the current text."""
-
-    def __init__(self, minutes: Minutes) -> None:
-        super().__init__(minutes.version)
-        self.minutes = minutes
 
 
 @dataclass
@@ -90,6 +57,10 @@ class MeetingValues:
     online_url: str | None
     invitee_ids: list[int]
     minute_taker_id: int | None
+
+
+def _clean_text(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 # Reading ----------------------------------------------------------------------------------------
@@ -520,285 +491,6 @@ def record_attendance(
     return len(changes)
 
 
-# Minutes ----------------------------------------------------------------------------------------
-
-
-def _clean_text(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def save_minutes(minutes: Minutes, text: str, base_version: int, *, actor: User) -> bool:
-    """Save the minutes' text if nobody saved since `base_version`; return False if unchanged.
-
-    Raises MinutesConflict when the minutes moved on meanwhile (the caller shows both texts),
-    and ServiceError when they are approved (locked).
-    """
-    text = _clean_text(text)
-    if minutes.is_locked:
-        raise ServiceError(_("These minutes are approved and locked. A lead can reopen them."))
-    if base_version != minutes.version:
-        raise MinutesConflict(minutes)
-    if text == minutes.text:
-        _drop_rescue(minutes, actor)
-        db.session.commit()
-        return False
-    now = utcnow()
-    result = db.session.execute(
-        sa.update(Minutes)
-        .where(
-            Minutes.id == minutes.id,
-            Minutes.version == base_version,
-            Minutes.state != MinutesState.APPROVED,
-        )
-        .values(text=text, version=Minutes.version + 1, updated_at=now, updated_by_id=actor.id)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # someone saved (or approved) between our read and our write
-        db.session.rollback()
-        db.session.refresh(minutes)
-        if minutes.is_locked:
-            raise ServiceError(_("These minutes are approved and locked. A lead can reopen them."))
-        raise MinutesConflict(minutes)
-    _drop_rescue(minutes, actor)
-    audit.record(
-        "minutes.saved",
-        actor=actor,
-        target=minutes,
-        object_type="minutes",
-        version=base_version + 1,
-        length=len(text),
-    )
-    db.session.commit()
-    db.session.refresh(minutes)
-    return True
-
-
-@dataclass(frozen=True)
-class DiffLine:
-    """One line of the comparison of two texts: "same", "current" (only theirs), "mine"."""
-
-    kind: str
-    text: str
-
-
-def compare_texts(current: str, mine: str) -> list[DiffLine]:
-    """Return the lines of both texts, marking which only the current or only mine has."""
-    lines = []
-    matcher = difflib.SequenceMatcher(a=current.splitlines(), b=mine.splitlines(), autojunk=False)
-    for tag, a1, a2, b1, b2 in matcher.get_opcodes():
-        if tag == "equal":
-            lines += [DiffLine("same", line) for line in matcher.a[a1:a2]]
-            continue
-        lines += [DiffLine("current", line) for line in matcher.a[a1:a2]]
-        lines += [DiffLine("mine", line) for line in matcher.b[b1:b2]]
-    return lines
-
-
-def _check_version(minutes: Minutes, version: int | None) -> None:
-    if version != minutes.version:
-        raise ServiceError(
-            _("The minutes changed since you opened this page. Read them again, then retry.")
-        )
-
-
-def circulate_minutes(minutes: Minutes, version: int | None, *, actor: User) -> int:
-    """Circulate draft minutes for comment and e-mail every invitee in their language.
-
-    `version` is the version the lead read; if the text changed since, nothing happens.
-    Returns the number of e-mails queued.
-    """
-    if minutes.state != MinutesState.DRAFT:
-        raise ServiceError(_("Only draft minutes can be circulated."))
-    _check_version(minutes, version)
-    if not minutes.text.strip():
-        raise ServiceError(_("Write the minutes before circulating them."))
-    minutes.state = MinutesState.CIRCULATED
-    minutes.circulated_at = utcnow()
-    meeting = minutes.meeting
-    sent = 0
-    for attendance in meeting.attendances:
-        person = attendance.user
-        if not person.is_active_account or person.is_erased:
-            continue
-        enqueue(
-            person.email,
-            person.locale or "en",
-            "meetings_minutes_circulated",
-            lambda: _("Minutes for comment: %(title)s", title=meeting.title),
-            meeting=meeting,
-            person=person,
-            zone=person.timezone,
-            time_rows=times.time_rows,
-            circulated_by=actor,
-            link=external_url("meetings.detail", slug=meeting.group.slug, meeting_id=meeting.id),
-        )
-        sent += 1
-    audit.record(
-        "minutes.circulated",
-        actor=actor,
-        target=minutes,
-        object_type="minutes",
-        version=minutes.version,
-        emails=sent,
-    )
-    db.session.commit()
-    return sent
-
-
-def approve_minutes(minutes: Minutes, version: int | None, *, actor: User) -> None:
-    """Approve circulated minutes: they are locked; who approved and when is recorded."""
-    if minutes.state != MinutesState.CIRCULATED:
-        raise ServiceError(_("Only circulated minutes can be approved."))
-    _check_version(minutes, version)
-    minutes.state = MinutesState.APPROVED
-    minutes.approved_at = utcnow()
-    minutes.approved_by_id = actor.id
-    audit.record(
-        "minutes.approved",
-        actor=actor,
-        target=minutes,
-        object_type="minutes",
-        version=minutes.version,
-    )
-    db.session.commit()
-
-
-def reopen_minutes(minutes: Minutes, *, actor: User) -> None:
-    """Reopen approved minutes (back to circulated); the audit log keeps the approval."""
-    if minutes.state != MinutesState.APPROVED:
-        raise ServiceError(_("Only approved minutes can be reopened."))
-    audit.record(
-        "minutes.reopened",
-        actor=actor,
-        target=minutes,
-        object_type="minutes",
-        approved_by=minutes.approved_by_id,
-        approved_at=minutes.approved_at.isoformat() if minutes.approved_at else None,
-    )
-    minutes.state = MinutesState.CIRCULATED
-    minutes.approved_at = None
-    minutes.approved_by_id = None
-    db.session.commit()
-
-
-def add_comment(minutes: Minutes, text: str, *, actor: User) -> MinutesComment:
-    """Add a member's comment to circulated minutes."""
-    if minutes.state != MinutesState.CIRCULATED:
-        raise ServiceError(_("Comments are open while the minutes are circulated."))
-    comment = MinutesComment(author=actor, text=_clean_text(text).strip())
-    minutes.comments.append(comment)
-    db.session.flush()
-    audit.record("minutes_comment.added", actor=actor, target=comment, minutes=minutes.id)
-    db.session.commit()
-    return comment
-
-
-# Keeping typed minutes when the session or the form token expired -------------------------------
-
-
-def _rescue_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESCUE_SALT)
-
-
-def rescue_key(minutes: Minutes, user: User) -> str:
-    """Return the signed key an editor page carries: "this user edits these minutes"."""
-    return _rescue_serializer().dumps({"u": user.id, "m": minutes.id})
-
-
-def rescue_owner(key: str | None, minutes: Minutes) -> User | None:
-    """Return the writer a valid, unexpired rescue key names for these minutes, else None."""
-    if not key or len(key) > 500:
-        return None
-    try:
-        data = _rescue_serializer().loads(key, max_age=RESCUE_KEY_MAX_AGE)
-    except BadSignature:
-        return None
-    if not isinstance(data, dict) or data.get("m") != minutes.id:
-        return None
-    user_id = data.get("u")
-    if not isinstance(user_id, int):
-        return None
-    user = db.session.get(User, user_id)
-    if user is None or not user.is_active_account:
-        return None
-    return user
-
-
-def keep_unsaved_text(minutes: Minutes, writer: User, text: str, base_version: int) -> None:
-    """Keep text a writer could not save because their session had ended, for after sign-in.
-
-    How typed minutes survive an expired session or form token:
-
-    - The editor page carries a *rescue key*, signed with the secret key, naming the writer
-      and the minutes (`rescue_key`); it stays valid for a week, whatever the session does.
-    - Session ended (signed out elsewhere, password changed, cookie dropped): the post
-      arrives anonymous. If its rescue key is valid for these minutes, the text is stored
-      here as the writer's `MinutesRescue` (one per writer and minutes; a later post
-      replaces it) with the version it was based on, and the visitor is sent to sign in,
-      then back to the editor. Without a valid key nothing is stored: nobody can plant text
-      for someone else.
-    - After signing in, the editor shows the kept text instead of the saved minutes, with a
-      notice; saving it still goes through the version check (a conflicting edit made
-      meanwhile gets the merge page), and a successful save or "discard" deletes it.
-    - Signed in but with a stale form token: the editor is shown again with the posted text
-      and a fresh token (nothing is saved, since the request cannot be trusted).
-    - Signed in but no longer allowed to write (the minutes were circulated or approved
-      meanwhile): the text is shown read-only to copy.
-    """
-    text = _clean_text(text)
-    rescue = pending_rescue(minutes, writer, include_old=True)
-    if rescue is None:
-        rescue = MinutesRescue(minutes_id=minutes.id, user_id=writer.id)
-        db.session.add(rescue)
-    rescue.text = text
-    rescue.base_version = base_version
-    rescue.created_at = utcnow()
-    audit.record(
-        "minutes.rescued",
-        actor=writer,
-        target=minutes,
-        object_type="minutes",
-        base_version=base_version,
-        length=len(text),
-    )
-    try:
-        db.session.commit()
-    except IntegrityError:  # the same text posted twice at once: the first one is kept
-        db.session.rollback()
-
-
-def pending_rescue(
-    minutes: Minutes, user: User, *, include_old: bool = False
-) -> MinutesRescue | None:
-    """Return the text kept for this writer and these minutes, if any (and recent enough)."""
-    query = sa.select(MinutesRescue).where(
-        MinutesRescue.minutes_id == minutes.id, MinutesRescue.user_id == user.id
-    )
-    if not include_old:
-        query = query.where(MinutesRescue.created_at >= utcnow() - timedelta(days=RESCUE_KEEP_DAYS))
-    return db.session.scalars(query).first()
-
-
-def _drop_rescue(minutes: Minutes, user: User) -> None:
-    db.session.execute(
-        sa.delete(MinutesRescue).where(
-            MinutesRescue.minutes_id == minutes.id, MinutesRescue.user_id == user.id
-        )
-    )
-
-
-def discard_rescue(minutes: Minutes, *, actor: User) -> bool:
-    """Throw away the text kept for the user; return False if there was none."""
-    found = pending_rescue(minutes, actor, include_old=True) is not None
-    if found:
-        _drop_rescue(minutes, actor)
-        audit.record(
-            "minutes.rescue_discarded", actor=actor, target=minutes, object_type="minutes"
-        )
-    db.session.commit()
-    return found
-
-
 # Decisions and action items ---------------------------------------------------------------------
 
 
@@ -880,75 +572,3 @@ def set_action_status(item: ActionItem, status: ActionStatus, *, actor: User) ->
     )
     db.session.commit()
     return True
-
-
-# Calendar feeds ---------------------------------------------------------------------------------
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def feed_of(user: User) -> CalendarFeed | None:
-    """Return the user's calendar subscription, if they have one."""
-    return db.session.scalars(
-        sa.select(CalendarFeed).where(CalendarFeed.user_id == user.id)
-    ).first()
-
-
-def issue_feed_token(user: User) -> str:
-    """Make a new secret address for the user's feed and return its token.
-
-    Only the token's SHA-256 is stored, so the address is shown once; the previous address
-    (if any) stops working at once.
-    """
-    token = secrets.token_urlsafe(32)
-    feed = feed_of(user)
-    replaced = feed is not None
-    if feed is None:
-        feed = CalendarFeed(user_id=user.id)
-        db.session.add(feed)
-    feed.token_hash = _hash(token)
-    feed.created_at = utcnow()
-    db.session.flush()
-    audit.record("calendar_feed.issued", actor=user, target=user, replaced=replaced)
-    db.session.commit()
-    return token
-
-
-def revoke_feed(user: User) -> bool:
-    """Stop the user's feed address from working; return False if there was none."""
-    feed = feed_of(user)
-    if feed is None:
-        db.session.rollback()
-        return False
-    db.session.delete(feed)
-    audit.record("calendar_feed.revoked", actor=user, target=user)
-    db.session.commit()
-    return True
-
-
-def user_for_feed_token(token: str) -> User | None:
-    """Return the active account whose feed this token opens, else None."""
-    if not token or len(token) > 200:
-        return None
-    feed = db.session.scalars(
-        sa.select(CalendarFeed)
-        .where(CalendarFeed.token_hash == _hash(token))
-        .options(selectinload(CalendarFeed.user))
-    ).first()
-    if feed is None or not feed.user.is_active_account or feed.user.is_erased:
-        return None
-    return feed.user
-
-
-def feed_meetings(user: User) -> list[Meeting]:
-    """Return the meetings a person's feed holds: from six months ago on, cancelled included."""
-    query = (
-        sa.select(Meeting)
-        .where(_mine(user), Meeting.ends_at >= utcnow() - timedelta(days=FEED_PAST_DAYS))
-        .options(selectinload(Meeting.group))
-        .order_by(Meeting.starts_at, Meeting.id)
-        .limit(FEED_LIMIT)
-    )
-    return list(db.session.scalars(query))

@@ -21,7 +21,7 @@ from app.deliverables.models import (
     Dissemination,
     Milestone,
 )
-from app.documents import services as documents
+from app.documents import uploads
 from app.documents.demo import pdf_bytes
 from app.documents.models import DocumentVersion
 from app.extensions import db
@@ -41,9 +41,9 @@ def make_version(app, make_user) -> Callable[..., DocumentVersion]:
 
     def factory(group, *, title: str = "", filename: str = "report.pdf", actor=None):
         n = next(_numbers)
-        (document,) = documents.upload_documents(
+        (document,) = uploads.upload_documents(
             group,
-            [documents.IncomingFile(io.BytesIO(pdf_bytes([f"Report {n}"])), filename)],
+            [uploads.IncomingFile(io.BytesIO(pdf_bytes([f"Report {n}"])), filename)],
             actor=actor or make_user(),
             title=title or f"Report {n}",
         )

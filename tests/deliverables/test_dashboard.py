@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import time_machine
 
 from app.auth.models import SiteRole
-from app.deliverables import services
+from app.deliverables import tracking
 from app.deliverables.models import DeliverableStatus
 from app.extensions import db
 from app.groups.models import GroupRole
@@ -67,7 +67,7 @@ def codes_in(html: str) -> list[str]:
 
 def test_summary_counts_the_known_data_set(data, frozen):
     """By status, late, due soon: overall, per group (only groups with some), per package."""
-    summary = services.summarise(today=frozen)
+    summary = tracking.summarise(today=frozen)
     overall = summary.overall
     assert overall.total == 9
     assert overall.overdue == 2
@@ -98,16 +98,16 @@ def test_summary_counts_the_known_data_set(data, frozen):
 
 def test_summary_of_one_group(data, frozen):
     """A group's page counts only its own deliverables."""
-    summary = services.summarise(today=frozen, group=data["b"])
+    summary = tracking.summarise(today=frozen, group=data["b"])
     assert (summary.overall.total, summary.overall.overdue, summary.overall.due_soon) == (4, 1, 2)
     assert [g.code for g, _tally in summary.by_group] == ["WG2"]
 
 
 def test_milestones_are_counted(data, frozen):
     """Achieved, late and due-soon milestones, and the pressing ones in date order."""
-    tally = services.tally_milestones(today=frozen)
+    tally = tracking.tally_milestones(today=frozen)
     assert (tally.total, tally.achieved, tally.late, tally.due_soon) == (4, 1, 1, 1)
-    assert [m.code for m in services.pressing_milestones(today=frozen)] == ["MS2", "MS3"]
+    assert [m.code for m in tracking.pressing_milestones(today=frozen)] == ["MS2", "MS3"]
 
 
 def test_dashboard_shows_the_counts(client, login_as, data, coordinator, frozen):

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app import demo
 from app.core.project import get_project
-from app.deliverables import services
+from app.deliverables import services, tracking
 from app.deliverables.models import Deliverable, DeliverableStatus, Milestone
 from app.extensions import db
 from app.groups.models import WorkingGroup
@@ -28,7 +28,7 @@ def demo_loaded(app):
 def test_demo_has_approved_late_due_soon_and_returned_deliverables(demo_loaded):
     """Some approved, one late, one due soon, one returned (with the coordinator's comment)."""
     today = services.local_today()
-    summary = services.summarise(today=today)
+    summary = tracking.summarise(today=today)
     assert summary.overall.by_status[S.APPROVED] >= 4
     assert summary.overall.overdue == 1
     assert summary.overall.due_soon >= 1
@@ -39,7 +39,7 @@ def test_demo_has_approved_late_due_soon_and_returned_deliverables(demo_loaded):
     ).one()
     comments = [e.comment for e in services.history(returned) if e.to_status == S.RETURNED]
     assert comments and comments[0]
-    assert services.tally_milestones(today=today).achieved >= 2
+    assert tracking.tally_milestones(today=today).achieved >= 2
 
 
 def test_demo_content_is_bilingual_and_consistent(demo_loaded):

@@ -21,6 +21,7 @@ from app.core.errors import ServiceError
 from app.core.storage import get_storage
 from app.deliverables import services
 from app.deliverables.models import Deliverable, DeliverableEvent, DeliverableStatus
+from app.documents import purging, uploads
 from app.documents import services as documents
 from app.documents.models import Document, DocumentVersion
 from app.extensions import db
@@ -205,9 +206,9 @@ def test_the_form_offers_the_newest_version_of_each_document_of_the_group(
     deliverable = make_deliverable(group, status=S.IN_REVIEW)
     first = make_version(group, title="Landscape", filename="landscape-v1.pdf")
     document = db.session.get(Document, first.document_id)
-    newest = documents.upload_version(
+    newest = uploads.upload_version(
         document,
-        documents.IncomingFile(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "landscape-v2.pdf"),
+        uploads.IncomingFile(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "landscape-v2.pdf"),
         actor=lead,
     )
     other = make_version(group, title="Annex", filename="annex.pdf")
@@ -364,10 +365,10 @@ def test_every_application_asks_the_deliverables_guard(
     """The factory adds the guard to each application it creates, once."""
     application = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
     with application.app_context():
-        assert documents.purge_guards() == (services.version_is_protected,)
+        assert purging.purge_guards() == (services.version_is_protected,)
     version = make_version(group)
     make_deliverable(group, status=S.SUBMITTED, submitted_version=version)
-    assert documents.is_version_protected(version)
+    assert purging.is_version_protected(version)
 
 
 def test_emptying_the_trash_keeps_a_submitted_version(
@@ -380,8 +381,8 @@ def test_emptying_the_trash_keeps_a_submitted_version(
     make_deliverable(group, status=S.SUBMITTED, submitted_version=submitted)
     for version in (submitted, plain):
         documents.trash_document(version.document, actor=lead)
-    result = documents.empty_trash(group, actor=lead)
-    assert result == documents.PurgeResult(purged=1, protected=1)
+    result = purging.empty_trash(group, actor=lead)
+    assert result == purging.PurgeResult(purged=1, protected=1)
     db.session.expire_all()
     assert db.session.get(Document, submitted.document_id) is not None
     assert db.session.get(Document, plain.document_id) is None

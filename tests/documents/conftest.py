@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from app.core.storage import get_storage
-from app.documents import services
+from app.documents import uploads
 from app.documents.demo import csv_bytes, docx_bytes, pdf_bytes, xlsx_bytes
 from app.documents.models import Document, Visibility
 from app.groups.models import GroupRole
@@ -101,9 +101,9 @@ def make_document(app, make_user) -> Callable[..., Document]:
         visibility: Visibility = Visibility.GROUP,
     ) -> Document:
         actor = actor or make_user()
-        (document,) = services.upload_documents(
+        (document,) = uploads.upload_documents(
             group,
-            [services.IncomingFile(io.BytesIO(content), filename)],
+            [uploads.IncomingFile(io.BytesIO(content), filename)],
             actor=actor,
             folder=folder,
             title=title,

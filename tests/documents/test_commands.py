@@ -11,7 +11,7 @@ import time_machine
 
 from app.core.database import utcnow
 from app.core.storage import get_storage
-from app.documents import services
+from app.documents import purging, services
 from app.documents.models import Document
 from app.extensions import db
 from tests.documents.conftest import stored_files
@@ -48,7 +48,7 @@ def test_purge_trash_follows_the_setting_and_the_option(
 
 def test_purge_trash_keeps_protected_documents(app, runner, make_group, make_user, make_document):
     """A document another domain needs is kept, and the command says so."""
-    services.add_purge_guard(app, lambda version: True)
+    purging.add_purge_guard(app, lambda version: True)
     user = make_user()
     document = make_document(make_group(), actor=user)
     services.trash_document(document, actor=user)

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from app.core import audit
 from app.core.audit import AuditEvent
-from app.documents import services
+from app.documents import services, uploads
 from app.documents.models import Document, DocumentVersion, Visibility
 from app.extensions import db
 from app.groups.models import GroupRole
@@ -545,8 +545,8 @@ def test_the_library_page_needs_few_queries_whatever_its_size(
     few = queries_for_page()
     for n in range(22):
         document = make_document(group, actor=member, filename=f"more {n}.pdf")
-        services.upload_version(
-            document, services.IncomingFile(io.BytesIO(PNG), "v2.png"), actor=member
+        uploads.upload_version(
+            document, uploads.IncomingFile(io.BytesIO(PNG), "v2.png"), actor=member
         )
     many = queries_for_page()
     assert many == few, f"{few} queries for 3 documents, {many} for 25"

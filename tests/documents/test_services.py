@@ -14,14 +14,14 @@ from app import create_app
 from app.core.audit import AuditEvent
 from app.core.database import utcnow
 from app.core.errors import ServiceError
-from app.documents import services
+from app.documents import purging, services, uploads
 from app.documents.models import Document, DocumentVersion, Folder, Visibility
 from app.extensions import db
 from tests.documents.conftest import HTML, PDF, PNG, SAMPLES, read_storage, stored_files
 
 
-def incoming(content: bytes, name: str) -> services.IncomingFile:
-    return services.IncomingFile(io.BytesIO(content), name)
+def incoming(content: bytes, name: str) -> uploads.IncomingFile:
+    return uploads.IncomingFile(io.BytesIO(content), name)
 
 
 def actions() -> list[str]:
@@ -42,7 +42,7 @@ def count(model) -> int:
 def test_upload_stores_the_file_and_the_row_together(make_group, make_user, storage_root):
     """An upload makes one document, version 1, and one stored file with the same checksum."""
     group, user = make_group(), make_user()
-    (document,) = services.upload_documents(
+    (document,) = uploads.upload_documents(
         group,
         [incoming(PDF, "会议纪要（终稿）.pdf")],
         actor=user,
@@ -70,12 +70,12 @@ def test_several_files_are_all_stored_or_none(make_group, make_user, storage_roo
     """If one file of several is refused, no document and no stored file remain."""
     group, user = make_group(), make_user()
     with pytest.raises(ServiceError):
-        services.upload_documents(
+        uploads.upload_documents(
             group, [incoming(PDF, "a.pdf"), incoming(HTML, "b.pdf")], actor=user
         )
     assert count(Document) == 0
     assert stored_files(storage_root) == []
-    documents = services.upload_documents(
+    documents = uploads.upload_documents(
         group, [incoming(PDF, "a.pdf"), incoming(PNG, "b.png")], actor=user
     )
     assert [d.title for d in documents] == ["a", "b"]
@@ -90,7 +90,7 @@ def test_a_failed_commit_removes_the_stored_file(make_group, make_user, storage_
 
     monkeypatch.setattr(db.session, "commit", broken_commit)
     with pytest.raises(sa.exc.OperationalError):
-        services.upload_documents(group, [incoming(PDF, "a.pdf")], actor=user)
+        uploads.upload_documents(group, [incoming(PDF, "a.pdf")], actor=user)
     monkeypatch.undo()
     assert count(Document) == 0
     assert count(DocumentVersion) == 0
@@ -101,11 +101,11 @@ def test_a_title_is_for_a_single_file(make_group, make_user):
     """With several files each is named after its file; a title for all of them is refused."""
     group, user = make_group(), make_user()
     with pytest.raises(ServiceError) as refused:
-        services.upload_documents(
+        uploads.upload_documents(
             group, [incoming(PDF, "a.pdf"), incoming(PDF, "b.pdf")], actor=user, title="Same"
         )
     assert refused.value.field == "title"
-    (document,) = services.upload_documents(
+    (document,) = uploads.upload_documents(
         group, [incoming(PDF, "a.pdf")], actor=user, title="  Minutes  "
     )
     assert document.title == "Minutes"
@@ -118,7 +118,7 @@ def test_a_title_is_for_a_single_file(make_group, make_user):
 def test_too_many_or_too_long_tags_are_refused(make_group, make_user, tags, storage_root):
     """Tags are limited in number and length; nothing is stored when they are refused."""
     with pytest.raises(ServiceError) as refused:
-        services.upload_documents(
+        uploads.upload_documents(
             make_group(), [incoming(PDF, "a.pdf")], actor=make_user(), tags=tags
         )
     assert refused.value.field == "tags"
@@ -137,7 +137,7 @@ def test_a_folder_of_another_group_is_refused(make_group, make_user):
     mine, theirs, user = make_group(), make_group(), make_user()
     folder = services.create_folder(theirs, "Theirs", actor=user)
     with pytest.raises(ServiceError):
-        services.upload_documents(mine, [incoming(PDF, "a.pdf")], actor=user, folder=folder)
+        uploads.upload_documents(mine, [incoming(PDF, "a.pdf")], actor=user, folder=folder)
 
 
 # Versions -------------------------------------------------------------------------------------
@@ -147,7 +147,7 @@ def test_new_versions_are_numbered_and_the_newest_is_current(make_group, make_us
     """Each new version gets the next number, keeps its comment, and becomes current."""
     group, user = make_group(), make_user()
     document = make_document(group, actor=user, filename="plan.pdf")
-    version = services.upload_version(
+    version = uploads.upload_version(
         document, incoming(SAMPLES["docx"], "plan v2.docx"), actor=user, comment="Comments in"
     )
     db.session.expire_all()
@@ -163,7 +163,7 @@ def test_a_refused_version_changes_nothing(make_group, make_user, make_document,
     """An HTML file offered as a new version is refused; the document keeps one version."""
     document = make_document(make_group())
     with pytest.raises(ServiceError):
-        services.upload_version(document, incoming(HTML, "v2.pdf"), actor=make_user())
+        uploads.upload_version(document, incoming(HTML, "v2.pdf"), actor=make_user())
     db.session.expire_all()
     assert len(document.versions) == 1
     assert len(stored_files(storage_root)) == 1
@@ -173,9 +173,9 @@ def test_restore_makes_an_old_version_current_as_a_new_one(make_group, make_user
     """Restoring version 1 adds version 3 with version 1's content, in a file of its own."""
     group, user = make_group(), make_user()
     document = make_document(group, actor=user)
-    services.upload_version(document, incoming(PNG, "figure.png"), actor=user)
+    uploads.upload_version(document, incoming(PNG, "figure.png"), actor=user)
     first = document.versions[-1]
-    restored = services.restore_version(first, actor=user)
+    restored = uploads.restore_version(first, actor=user)
     db.session.expire_all()
     assert restored.number == 3
     assert restored.restored_from == 1
@@ -192,7 +192,7 @@ def test_no_new_version_while_in_the_trash(make_group, make_user, make_document)
     document = make_document(make_group(), actor=user)
     services.trash_document(document, actor=user)
     with pytest.raises(ServiceError):
-        services.upload_version(document, incoming(PDF, "v2.pdf"), actor=user)
+        uploads.upload_version(document, incoming(PDF, "v2.pdf"), actor=user)
 
 
 def test_versions_are_addressable_by_id_for_other_domains(make_group, make_user, make_document):
@@ -272,20 +272,20 @@ def test_emptying_the_trash_removes_rows_and_files(
     group, other = make_group(), make_group()
     user = make_user()
     gone = make_document(group, actor=user)
-    services.upload_version(gone, incoming(PNG, "v2.png"), actor=user)
+    uploads.upload_version(gone, incoming(PNG, "v2.png"), actor=user)
     kept = make_document(group, actor=user)
     theirs = make_document(other, actor=user)
     services.trash_document(gone, actor=user)
     services.trash_document(theirs, actor=user)
-    result = services.empty_trash(group, actor=user)
-    assert result == services.PurgeResult(purged=1, protected=0)
+    result = purging.empty_trash(group, actor=user)
+    assert result == purging.PurgeResult(purged=1, protected=0)
     db.session.expire_all()
     assert db.session.get(Document, kept.id) is not None
     assert db.session.get(Document, theirs.id) is not None
     assert count(DocumentVersion) == 2
     assert len(stored_files(storage_root)) == 2
     assert "document.purged" in actions()
-    assert services.empty_trash(group, actor=user) == services.PurgeResult(0, 0)
+    assert purging.empty_trash(group, actor=user) == purging.PurgeResult(0, 0)
 
 
 def test_protected_versions_are_never_purged(app, make_group, make_user, make_document):
@@ -294,14 +294,14 @@ def test_protected_versions_are_never_purged(app, make_group, make_user, make_do
     needed = make_document(group, actor=user)
     other = make_document(group, actor=user)
     needed_version_id = needed.current_version.id
-    services.add_purge_guard(app, lambda version: version.id == needed_version_id)
-    services.add_purge_guard(app, lambda version: False)
-    assert services.is_version_protected(needed.current_version)
-    assert not services.is_version_protected(other.current_version)
+    purging.add_purge_guard(app, lambda version: version.id == needed_version_id)
+    purging.add_purge_guard(app, lambda version: False)
+    assert purging.is_version_protected(needed.current_version)
+    assert not purging.is_version_protected(other.current_version)
     services.trash_document(needed, actor=user)
     services.trash_document(other, actor=user)
-    result = services.empty_trash(group, actor=user)
-    assert result == services.PurgeResult(purged=1, protected=1)
+    result = purging.empty_trash(group, actor=user)
+    assert result == purging.PurgeResult(purged=1, protected=1)
     db.session.expire_all()
     assert db.session.get(Document, needed.id) is not None
     assert db.session.get(Document, other.id) is None
@@ -318,8 +318,8 @@ def test_the_guard_is_asked_inside_the_purge_transaction(app, make_group, make_u
         seen.append((db.session().in_transaction(), db.session.get(Document, document.id)))
         return False
 
-    services.add_purge_guard(app, guard)
-    assert services.empty_trash(group, actor=user) == services.PurgeResult(purged=1, protected=0)
+    purging.add_purge_guard(app, guard)
+    assert purging.empty_trash(group, actor=user) == purging.PurgeResult(purged=1, protected=0)
     assert seen == [(True, document)]
 
 
@@ -329,9 +329,9 @@ def test_adding_a_guard_twice_counts_once(app):
     def guard(version):
         return False
 
-    services.add_purge_guard(app, guard)
-    services.add_purge_guard(app, guard)
-    assert services.purge_guards().count(guard) == 1
+    purging.add_purge_guard(app, guard)
+    purging.add_purge_guard(app, guard)
+    assert purging.purge_guards().count(guard) == 1
 
 
 def test_guards_belong_to_one_application(app, database_url):
@@ -340,10 +340,10 @@ def test_guards_belong_to_one_application(app, database_url):
     def guard(version):
         return True
 
-    services.add_purge_guard(app, guard)
+    purging.add_purge_guard(app, guard)
     other = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
     with other.app_context():
-        assert guard not in services.purge_guards()
+        assert guard not in purging.purge_guards()
 
 
 def test_purge_removes_what_is_older_than_the_retention(make_group, make_user, make_document):
@@ -354,11 +354,11 @@ def test_purge_removes_what_is_older_than_the_retention(make_group, make_user, m
     with time_machine.travel(utcnow() - timedelta(days=40), tick=False):
         services.trash_document(old, actor=user)
     services.trash_document(recent, actor=user)
-    assert services.purge_trash() == services.PurgeResult(purged=1, protected=0)
+    assert purging.purge_trash() == purging.PurgeResult(purged=1, protected=0)
     db.session.expire_all()
     assert db.session.get(Document, old.id) is None
     assert db.session.get(Document, recent.id) is not None
-    assert services.purge_trash(timedelta(0)) == services.PurgeResult(purged=1, protected=0)
+    assert purging.purge_trash(timedelta(0)) == purging.PurgeResult(purged=1, protected=0)
 
 
 # Folders --------------------------------------------------------------------------------------
@@ -536,7 +536,7 @@ def test_sorting(library):
 def test_the_newest_version_decides_type_and_uploader(library):
     """After a new version the list's type, uploader and date are the new version's."""
     group, wang = library["group"], library["wang"]
-    services.upload_version(library["figure"], incoming(PDF, "figure.pdf"), actor=wang)
+    uploads.upload_version(library["figure"], incoming(PDF, "figure.pdf"), actor=wang)
     found = services.library_page(group, None, services.LibraryFilters(uploader_id=wang.id))
     assert sorted(titles(found)) == ["big-figure", "会议纪要（终稿）"]
     pdfs = services.library_page(group, None, services.LibraryFilters(kind="pdf"))
@@ -561,9 +561,9 @@ def test_a_version_number_taken_meanwhile_is_an_error(
     """If another upload took the same number first, this one is refused and its file removed."""
     user = make_user()
     document = make_document(make_group(), actor=user)
-    monkeypatch.setattr(services, "_next_number", lambda document: 1)
+    monkeypatch.setattr(uploads, "_next_number", lambda document: 1)
     with pytest.raises(ServiceError) as refused:
-        services.upload_version(document, incoming(PNG, "v2.png"), actor=user)
+        uploads.upload_version(document, incoming(PNG, "v2.png"), actor=user)
     assert "at the same moment" in refused.value.message
     db.session.expire_all()
     assert len(document.versions) == 1
@@ -581,6 +581,6 @@ def test_restoring_a_version_whose_file_is_missing_is_an_error(
     first = document.current_version
     get_storage().delete(first.storage_key)
     with pytest.raises(ServiceError):
-        services.restore_version(first, actor=user)
+        uploads.restore_version(first, actor=user)
     db.session.expire_all()
     assert len(document.versions) == 1

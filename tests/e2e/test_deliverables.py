@@ -20,6 +20,7 @@ from app.core.project import Project
 from app.deliverables import months
 from app.deliverables.models import Deliverable, DeliverableEvent, DeliverableStatus
 from app.documents import services as documents
+from app.documents import uploads
 from app.documents.demo import pdf_bytes
 from app.documents.models import Document
 from app.extensions import db
@@ -41,9 +42,9 @@ def app_config(tmp_path: Path) -> dict[str, Any]:
 
 def upload(group, actor, title: str, filename: str) -> Document:
     """Add a one-version document to a group's library, as an upload would."""
-    (document,) = documents.upload_documents(
+    (document,) = uploads.upload_documents(
         group,
-        [documents.IncomingFile(io.BytesIO(pdf_bytes([title])), filename)],
+        [uploads.IncomingFile(io.BytesIO(pdf_bytes([title])), filename)],
         actor=actor,
         title=title,
     )
@@ -187,9 +188,9 @@ def test_late_deliverable_is_submitted_returned_resubmitted_and_approved(
     )
 
     # The lead puts a revised version in the library, works on it again and resubmits.
-    documents.upload_version(
+    uploads.upload_version(
         db.session.get(Document, world["report_id"]),
-        documents.IncomingFile(io.BytesIO(FINAL_CONTENT), FINAL_FILE),
+        uploads.IncomingFile(io.BytesIO(FINAL_CONTENT), FINAL_FILE),
         actor=db.session.get(User, world["lead_id"]),
         comment="With the Chinese regulations of 2021",
     )

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from app.documents import services
+from app.documents import uploads
 from app.documents.demo import pdf_bytes
 from app.documents.models import Visibility
 from app.extensions import db
@@ -121,9 +121,9 @@ def test_trash_and_restore_a_document(
     lead = make_user(name="Anna Schmidt")
     group = make_group(code="WG3")
     add_member(lead, group, GroupRole.LEAD)
-    (document,) = services.upload_documents(
+    (document,) = uploads.upload_documents(
         group,
-        [services.IncomingFile(io.BytesIO(FIRST), "Scoping paper.pdf")],
+        [uploads.IncomingFile(io.BytesIO(FIRST), "Scoping paper.pdf")],
         actor=lead,
         tags="scoping paper",
         visibility=Visibility.CONSORTIUM,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from app.documents import services
+from app.documents import services, uploads
 from app.documents.demo import pdf_bytes
 from tests.access import Row, group_private, signed_in, statuses
 
@@ -118,9 +118,9 @@ def build(world: Any, factories: Any) -> None:
     world.extra["documents_folder"] = folder
 
     def make(name: str, **fields: Any) -> None:
-        (document,) = services.upload_documents(
+        (document,) = uploads.upload_documents(
             group,
-            [services.IncomingFile(io.BytesIO(PDF), f"{name}.pdf")],
+            [uploads.IncomingFile(io.BytesIO(PDF), f"{name}.pdf")],
             actor=member,
             **fields,
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.auth.models import SiteRole
-from app.meetings import services
+from app.meetings import feeds
 from app.meetings.models import MinutesState
 from tests.access import Row, everyone, group_private, signed_in, statuses
 from tests.meetings.helpers import add_action, add_decision, create_meeting
@@ -151,4 +151,4 @@ def build(world: Any, factories: Any) -> None:
     )
     subscriber = factories.make_user(site_role=SiteRole.MEMBER)
     factories.add_member(subscriber, world.group)
-    world.extra["feed_token"] = services.issue_feed_token(subscriber)
+    world.extra["feed_token"] = feeds.issue_feed_token(subscriber)

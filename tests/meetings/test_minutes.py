@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from app.core.audit import AuditEvent
 from app.core.mail import OutboxEmail, send_pending
 from app.extensions import db
-from app.meetings import services
+from app.meetings import minutes as minutes_service
 from app.meetings.models import MinutesComment, MinutesRescue, MinutesState
 from tests.conftest import csrf_token_from
 from tests.meetings.conftest import meeting_url
@@ -378,8 +378,8 @@ def test_the_save_is_a_compare_and_set_even_when_the_check_passed(app, team, mee
             sa.text("UPDATE minutes SET text = 'theirs', version = 2 WHERE id = :id"),
             {"id": minutes.id},
         )
-    with app.test_request_context(), pytest.raises(services.MinutesConflict) as caught:
-        services.save_minutes(minutes, "mine", 1, actor=team.lead)
+    with app.test_request_context(), pytest.raises(minutes_service.MinutesConflict) as caught:
+        minutes_service.save_minutes(minutes, "mine", 1, actor=team.lead)
     assert caught.value.minutes.text == "theirs"
     assert reload(minutes).text == "theirs"
 

@@ -267,3 +267,20 @@ def test_drawn_inputs_break_no_route(fuzzing, data):
             requests.append((target, target.url, _body(target.fields, values, token)))
     failures = _failures(fuzzing, requests)
     assert not failures, "\n".join(failures)
+
+
+def test_the_sweep_reports_a_route_that_breaks(app, fuzzing):
+    """The harness itself: a view that fails on an odd id is reported, not missed."""
+    original = app.view_functions["members.profile"]
+
+    def fragile(user_id: int):
+        if user_id > 10**6:
+            raise OverflowError("the id does not fit")
+        return original(user_id=user_id)
+
+    app.view_functions["members.profile"] = fragile
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    target = next(t for t in fuzzing["targets"] if t.endpoint == "members.profile")
+    requests = [(target, url, None) for url in _with_ids(target.url, "2147483647")]
+    failures = _failures(fuzzing, requests)
+    assert len(failures) == 1 and "members.profile" in failures[0]

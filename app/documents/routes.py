@@ -42,7 +42,6 @@ from app.documents.forms import (
     SORT_LABELS,
     DocumentForm,
     FilterForm,
-    FolderForm,
     MoveForm,
     UploadForm,
     VersionForm,
@@ -225,83 +224,6 @@ def _library_url(group: WorkingGroup, folder: Folder | None) -> str:
     if folder is None:
         return url_for("documents.library", slug=group.slug)
     return url_for("documents.folder", slug=group.slug, folder_id=folder.id)
-
-
-# Folders --------------------------------------------------------------------------------------
-
-
-@bp.route("/groups/<slug>/documents/folders/new", methods=["GET", "POST"])
-@login_required
-def create_folder(slug: str):
-    """Make a folder in the library (inside the folder named by ?parent=)."""
-    group = load_group(slug)
-    require("document.upload", group)
-    parent = _folder_arg(group, "parent")
-    form = FolderForm()
-    if form.validate_on_submit():
-        try:
-            folder = services.create_folder(
-                group, form.name.data, parent=parent, actor=current_user
-            )
-        except ServiceError as exc:
-            show_on_form(form, exc, "name")
-        else:
-            flash(_("The folder %(name)s has been created.", name=folder.name), "success")
-            return redirect(_library_url(group, folder))
-    return render_template(
-        "documents/folder_form.html",
-        group=group,
-        form=form,
-        folder=None,
-        parent=parent,
-        path=services.folder_path(parent),
-    )
-
-
-@bp.route("/groups/<slug>/documents/folders/<int:folder_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit_folder(slug: str, folder_id: int):
-    """Rename a folder."""
-    group = load_group(slug)
-    folder = get_folder(group, folder_id)
-    require("folder.edit", folder)
-    form = FolderForm(obj=folder)
-    if form.validate_on_submit():
-        try:
-            changed = services.rename_folder(folder, form.name.data, actor=current_user)
-        except ServiceError as exc:
-            show_on_form(form, exc, "name")
-        else:
-            if changed:
-                flash(_("The folder is now called %(name)s.", name=folder.name), "success")
-            else:
-                flash(_("Nothing was changed."), "info")
-            return redirect(_library_url(group, folder))
-    return render_template(
-        "documents/folder_form.html",
-        group=group,
-        form=form,
-        folder=folder,
-        parent=folder.parent,
-        path=services.folder_path(folder),
-    )
-
-
-@bp.route("/groups/<slug>/documents/folders/<int:folder_id>/delete", methods=["POST"])
-@login_required
-def delete_folder(slug: str, folder_id: int):
-    """Delete an empty folder."""
-    group = load_group(slug)
-    folder = get_folder(group, folder_id)
-    require("folder.edit", folder)
-    parent, name = folder.parent, folder.name
-    try:
-        services.delete_folder(folder, actor=current_user)
-    except ServiceError as exc:
-        flash(exc.message, "danger")
-        return redirect(_library_url(group, folder))
-    flash(_("The folder %(name)s has been deleted.", name=name), "success")
-    return redirect(_library_url(group, parent))
 
 
 # Uploading ------------------------------------------------------------------------------------
@@ -645,3 +567,7 @@ def empty_trash(slug: str):
             "warning",
         )
     return redirect(url_for("documents.trash_list", slug=group.slug))
+
+
+# The folder views live in their own module; importing it registers them on `bp`.
+from app.documents import folder_routes  # noqa: E402, F401

@@ -8,7 +8,9 @@ JavaScript and prints as it shows.
 One row per item, grouped by working group, in due-date order. A deliverable is a circle and
 a milestone a diamond at its due date; a late one is red, with a red bar from its due date to
 today; approved deliverables and achieved milestones are green, submitted ones blue, returned
-ones orange, the others white. A dashed line marks today.
+ones orange, the others white. A dashed line marks today; the months run on to today's while
+anything is still open and until the final report is due (60 days after the last month), so a
+project whose work runs past its last due month never loses its "today".
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import calendar
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -45,6 +47,9 @@ COLOURS = {
     "open": ("#ffffff", "#495057"),
 }
 YEAR_COLOUR = "#adb5bd"
+
+#: EU programmes want the report on a period within 60 days of its end.
+REPORTING_DAYS = timedelta(days=60)
 TODAY_COLOUR = "#b02a37"
 LANE_FILL = "#f1f3f5"
 
@@ -164,13 +169,15 @@ def build(
         + [d.due_month for d in deliverables]
         + [m.due_month for m in milestones]
     )
-    # While anything is still open the work is running, so the chart reaches today: a
-    # coordinator chasing late items past the last due month must still see where today is.
+    # The chart reaches today while the work runs: while anything is still open (a
+    # coordinator chasing late items past the last due month must see where today is), and
+    # until the final report is due, REPORTING_DAYS after the last month drawn.
     today_month = months.month_of(project.start_on, today)
     work_is_running = any(d.status.is_open for d in deliverables) or any(
         m.achieved_on is None for m in milestones
     )
-    if work_is_running and today_month > last_month:
+    reporting_ends = months.due_date(project.start_on, last_month) + REPORTING_DAYS
+    if today_month > last_month and (work_is_running or today <= reporting_ends):
         last_month = today_month
     month_width = CHART_WIDTH / last_month
     start = project.start_on

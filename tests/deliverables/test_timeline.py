@@ -144,6 +144,9 @@ def test_open_work_past_the_last_due_month_draws_up_to_today(
     assert drawing.months == late.due_month + 1
     assert drawing.today_x is not None and drawing.today_note is None
     assert drawing.marks[0].late_until_x == drawing.today_x
+    done = make_deliverable(group, due_on=date(2030, 4, 10), status=S.APPROVED)
+    reporting = timeline.build(project, [done], [], today=day, deliverable_url=lambda d: "/")
+    assert reporting.today_x is not None  # the final report is not due yet
     missed = make_milestone(group, due_month=late.due_month)
     with_milestone = timeline.build(
         project, [], [missed], today=day, deliverable_url=lambda d: "/"

@@ -21,17 +21,17 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from app.admin.services import AccountFilters, AccountStatus, AuditFilters
 from app.auth.forms import REQUIRED
-from app.auth.models import SITE_ROLE_LABELS, SiteRole, normalise_email
+from app.auth.models import SiteRole, normalise_email
 from app.core.audit import ACTIONS, OBJECT_TYPES
 from app.core.forms import BaseForm
 from app.core.i18n import LANGUAGE_NAMES, country_name
-from app.groups.models import GROUP_ROLE_LABELS, GroupRole, WorkingGroup
+from app.groups.models import GroupRole, WorkingGroup
 from app.organisations.services import organisation_choices
 
-SITE_ROLE_CHOICES = [(role.value, SITE_ROLE_LABELS[role]) for role in SiteRole]
+SITE_ROLE_CHOICES = SiteRole.choices()
 GROUP_ROLE_CHOICES = [
     ("", _l("Not invited")),
-    *((role.value, GROUP_ROLE_LABELS[role]) for role in GroupRole),
+    *GroupRole.choices(),
 ]
 STATUS_CHOICES = [
     ("", _l("Any status")),

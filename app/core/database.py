@@ -1,14 +1,30 @@
-"""Database helpers: UTC timestamps on every engine, and SQLite tuned for several threads."""
+"""Database helpers shared by every model.
+
+- `UTCDateTime`: timestamps stored in UTC on every engine.
+- `LabelledEnum` and `enum_column`: a state or a role is a string enum whose members carry
+  their translated label, stored as its plain value in a short string column (no native
+  enum type, so adding a member needs no migration on PostgreSQL).
+- `Versioned`, `expect_version` and `commit_versioned`: optimistic locking. Every save of a
+  versioned row raises its counter, and SQLAlchemy's UPDATE only touches the row if the
+  counter is still the one read; an edit made from a stale form raises `StaleEdit`.
+- `configure`: SQLite tuned for several threads.
+"""
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
+
+from app.core.errors import StaleEdit
 
 
 def utcnow() -> datetime:
@@ -42,6 +58,102 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class LabelledEnum(enum.StrEnum):
+    """A string enum whose members carry a translated label.
+
+    Each member is written ``VALUE = "stored value", _l("Label")``. The member is the stored
+    value (``str(member)``, comparisons, the database and the query string all see only
+    that); ``member.label`` is the label in the reader's language.
+    """
+
+    _label: Any
+
+    def __new__(cls, value: str, label: Any) -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member._label = label
+        return member
+
+    @property
+    def label(self) -> str:
+        """Return the member's label, translated now."""
+        return str(self._label)
+
+    @classmethod
+    def labels(cls) -> Mapping[Self, Any]:
+        """Return {member: lazy label} in the order of definition (for choices)."""
+        return {member: member._label for member in cls}
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, Any]]:
+        """Return (stored value, lazy label) pairs, for a select."""
+        return [(member.value, member._label) for member in cls]
+
+
+def enum_column(enum_class: type[enum.Enum], name: str, length: int = 20) -> sa.Enum:
+    """Return the column type of an enum: its values in a VARCHAR(`length`), no native type.
+
+    Only the enum's values are accepted, in Python, before anything reaches the database.
+    """
+    return sa.Enum(
+        enum_class,
+        name=name,
+        values_callable=lambda members: [member.value for member in members],
+        native_enum=False,
+        length=length,
+        validate_strings=True,
+    )
+
+
+class Versioned:
+    """Optimistic locking for a model: a `version` counter SQLAlchemy checks at every save.
+
+    The counter starts at 1 and rises at every UPDATE of the row. The UPDATE says
+    ``WHERE version = <the one read>``; when another request saved meanwhile, it matches no
+    row and the flush raises StaleDataError, which `commit_versioned` turns into StaleEdit.
+    Setting `version` by hand stores that value (still checked against the one read).
+    """
+
+    #: Counts the saves: an edit made from a stale form is detected, never silently applied.
+    version: Mapped[int] = mapped_column(default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.version}
+
+
+def expect_version(obj: Versioned, version: int | None) -> None:
+    """Raise StaleEdit (after rolling back) unless `obj` is still at `version`.
+
+    The form carries the version it was filled from; this check answers a stale form before
+    anything is changed, the version counter answers a save that races this one.
+    """
+    if version != obj.version:
+        from app.extensions import db
+
+        db.session.rollback()
+        raise StaleEdit(obj)
+
+
+def commit_versioned(obj: Versioned) -> None:
+    """Commit the session; if `obj` was saved by someone else meanwhile, raise StaleEdit.
+
+    Nothing is then written; the exception holds `obj` reloaded as it is now (or None if it
+    was deleted), so the page can show the other person's change.
+    """
+    from app.extensions import db
+
+    try:
+        db.session.commit()
+    except StaleDataError as exc:
+        db.session.rollback()
+        try:
+            db.session.refresh(obj)
+        except sa.exc.InvalidRequestError:  # deleted meanwhile
+            raise StaleEdit(None) from exc
+        raise StaleEdit(obj) from exc
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -21,10 +21,9 @@ from wtforms.widgets import HiddenInput
 from app.core.forms import BaseForm
 from app.core.routing import parse_id
 from app.deliverables.models import (
-    DELIVERABLE_TYPE_LABELS,
-    DISSEMINATION_LABELS,
-    STATUS_LABELS,
     DeliverableStatus,
+    DeliverableType,
+    Dissemination,
 )
 from app.deliverables.services import (
     PROGRESS_STEPS,
@@ -118,11 +117,11 @@ class DeliverableForm(BaseForm):
         self.lead_organisation_id.choices = organisation_choices(_("None yet"))
         self.type.choices = [
             (kind.value, f"{kind.value} — {label}")
-            for kind, label in DELIVERABLE_TYPE_LABELS.items()
+            for kind, label in DeliverableType.labels().items()
         ]
         self.dissemination.choices = [
             (level.value, f"{level.value} — {label}")
-            for level, label in DISSEMINATION_LABELS.items()
+            for level, label in Dissemination.labels().items()
         ]
 
     def values(self) -> dict[str, Any]:
@@ -297,7 +296,7 @@ class DeliverableFilterForm(BaseForm):
         self.work_package.choices = [("", _l("All work packages")), *((p, p) for p in packages)]
         self.status.choices = [
             ("", _l("Any status")),
-            *((s.value, label) for s, label in STATUS_LABELS.items()),
+            *DeliverableStatus.choices(),
         ]
         self.state.choices = [
             ("", _l("Any due date")),

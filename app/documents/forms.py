@@ -22,7 +22,7 @@ from app.core.forms import BaseForm
 from app.core.routing import parse_id
 from app.documents import services
 from app.documents.files import KIND_LABELS
-from app.documents.models import VISIBILITY_LABELS, Visibility
+from app.documents.models import Visibility
 
 TITLE_HELP = _l("Leave it empty to use the file's name.")
 TAGS_HELP = _l("Separate tags with commas, e.g. minutes, 2021, 会议.")
@@ -33,7 +33,7 @@ def _strip(value):
 
 
 def visibility_choices() -> list[SelectChoice]:
-    return [SelectChoice(v.value, VISIBILITY_LABELS[v]) for v in Visibility]
+    return [SelectChoice(value, label) for value, label in Visibility.choices()]
 
 
 def valid_tags(_form: BaseForm, field: StringField) -> None:

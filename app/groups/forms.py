@@ -29,7 +29,7 @@ from app.auth.forms import REQUIRED
 from app.core.forms import BaseForm
 from app.core.i18n import LANGUAGE_NAMES
 from app.core.routing import MAX_ID
-from app.groups.models import GROUP_ROLE_LABELS, GroupRole
+from app.groups.models import GroupRole
 from app.groups.services import SLUG_MAX_LENGTH
 
 #: Slugs that would clash with the pages under /groups/.
@@ -42,7 +42,7 @@ def _strip(value: str | None) -> str | None:
 
 def role_choices() -> list[tuple[str, str]]:
     """Return the group roles as (value, label) pairs, lead first."""
-    return [(role.value, GROUP_ROLE_LABELS[role]) for role in GroupRole]
+    return GroupRole.choices()
 
 
 def valid_role(_form: BaseForm, field: SelectField) -> None:

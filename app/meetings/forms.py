@@ -26,7 +26,7 @@ from app.core.forms import BaseForm
 from app.core.i18n import all_timezones, is_valid_timezone
 from app.documents.models import Document
 from app.meetings import times
-from app.meetings.models import ACTION_STATUS_LABELS, ATTENDANCE_LABELS, ActionStatus
+from app.meetings.models import ActionStatus, AttendanceStatus
 
 REQUIRED = _l("This field is required.")
 
@@ -316,7 +316,7 @@ class ActionStatusForm(BaseForm):
     status = ChoiceField(
         _l("Status"),
         validators=[DataRequired(REQUIRED)],
-        choices=[SelectChoice(s.value, ACTION_STATUS_LABELS[s]) for s in ActionStatus],
+        choices=[SelectChoice(value, label) for value, label in ActionStatus.choices()],
     )
 
 
@@ -326,7 +326,7 @@ def attendance_form(attendances: list) -> BaseForm:
     class AttendanceForm(BaseForm):
         submit = SubmitField(_l("Save the attendance"))
 
-    choices = [SelectChoice(status.value, label) for status, label in ATTENDANCE_LABELS.items()]
+    choices = [SelectChoice(value, label) for value, label in AttendanceStatus.choices()]
     for attendance in attendances:
         setattr(
             AttendanceForm,

@@ -21,7 +21,6 @@ Regions (for filtering only):
 
 from __future__ import annotations
 
-import enum
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,7 +34,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app.auth.models import User
-from app.core.database import utcnow
+from app.core.database import LabelledEnum, utcnow
 from app.core.i18n import is_valid_timezone
 from app.core.paging import paginate
 from app.extensions import db
@@ -63,23 +62,12 @@ EUROPE = EU | frozenset({
 CHINA = frozenset({"CN", "HK", "MO"})
 
 
-class Region(enum.StrEnum):
+class Region(LabelledEnum):
     """Where a member works, as the directory groups it."""
 
-    EUROPE = "europe"
-    CHINA = "china"
-    ELSEWHERE = "elsewhere"
-
-    @property
-    def label(self) -> str:
-        return str(REGION_LABELS[self])
-
-
-REGION_LABELS = {
-    Region.EUROPE: _l("Europe"),
-    Region.CHINA: _l("China"),
-    Region.ELSEWHERE: _l("Elsewhere"),
-}
+    EUROPE = "europe", _l("Europe")
+    CHINA = "china", _l("China")
+    ELSEWHERE = "elsewhere", _l("Elsewhere")
 
 
 def region_of(country: str | None) -> Region | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import sqlalchemy as sa
 from flask import Flask
@@ -110,18 +110,27 @@ def enum_column(enum_class: type[enum.Enum], name: str, length: int = 20) -> sa.
 class Versioned:
     """Optimistic locking for a model: a `version` counter SQLAlchemy checks at every save.
 
-    The counter starts at 1 and rises at every UPDATE of the row. The UPDATE says
-    ``WHERE version = <the one read>``; when another request saved meanwhile, it matches no
-    row and the flush raises StaleDataError, which `commit_versioned` turns into StaleEdit.
-    Setting `version` by hand stores that value (still checked against the one read).
+    The counter starts at 1. Every UPDATE of the row says ``WHERE version = <the one read>``;
+    when another request saved meanwhile it matches no row, and the flush raises
+    StaleDataError, which `flush_versioned` and `commit_versioned` turn into StaleEdit.
+
+    By default the counter rises at every UPDATE. A model whose version counts something
+    narrower (the minutes count their saved texts) sets `version_rises_on_every_update` to
+    False and raises `version` itself; every UPDATE is still checked against the one read.
     """
+
+    #: False: the model raises `version` itself; its other changes keep the version.
+    version_rises_on_every_update: ClassVar[bool] = True
 
     #: Counts the saves: an edit made from a stale form is detected, never silently applied.
     version: Mapped[int] = mapped_column(default=1)
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
-        return {"version_id_col": cls.__table__.c.version}
+        args: dict[str, Any] = {"version_id_col": cls.__table__.c.version}
+        if not cls.version_rises_on_every_update:
+            args["version_id_generator"] = False
+        return args
 
 
 def expect_version(obj: Versioned, version: int | None) -> None:
@@ -137,16 +146,17 @@ def expect_version(obj: Versioned, version: int | None) -> None:
         raise StaleEdit(obj)
 
 
-def commit_versioned(obj: Versioned) -> None:
-    """Commit the session; if `obj` was saved by someone else meanwhile, raise StaleEdit.
+def flush_versioned(obj: Versioned) -> None:
+    """Write the session's changes; if `obj` was saved by someone else meanwhile, raise StaleEdit.
 
-    Nothing is then written; the exception holds `obj` reloaded as it is now (or None if it
-    was deleted), so the page can show the other person's change.
+    Nothing is then written (the session is rolled back); the exception holds `obj` reloaded
+    as it is now (or None if it was deleted), so the page can show the other person's change.
+    After a successful flush the row is held by this transaction until it ends.
     """
     from app.extensions import db
 
     try:
-        db.session.commit()
+        db.session.flush()
     except StaleDataError as exc:
         db.session.rollback()
         try:
@@ -154,6 +164,14 @@ def commit_versioned(obj: Versioned) -> None:
         except sa.exc.InvalidRequestError:  # deleted meanwhile
             raise StaleEdit(None) from exc
         raise StaleEdit(obj) from exc
+
+
+def commit_versioned(obj: Versioned) -> None:
+    """Commit the session, raising StaleEdit as `flush_versioned` does."""
+    from app.extensions import db
+
+    flush_versioned(obj)
+    db.session.commit()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.core.database import LabelledEnum, UTCDateTime, enum_column, utcnow
+from app.core.database import LabelledEnum, UTCDateTime, Versioned, enum_column, utcnow
 from app.core.i18n import localised
 from app.documents.models import DocumentVersion
 from app.extensions import db
@@ -72,7 +72,7 @@ OPEN_STATUSES = frozenset(
 )
 
 
-class Deliverable(db.Model):
+class Deliverable(Versioned, db.Model):
     """A deliverable of the grant agreement, owed by one working group."""
 
     __tablename__ = "deliverables"
@@ -119,9 +119,6 @@ class Deliverable(db.Model):
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    #: Counts the saves: an edit made from a stale form is detected, never silently applied.
-    version: Mapped[int] = mapped_column()
-    __mapper_args__ = {"version_id_col": version}
 
     group: Mapped[WorkingGroup] = relationship()
     responsible: Mapped[User | None] = relationship()
@@ -178,7 +175,7 @@ class DeliverableEvent(db.Model):
     document_version: Mapped[DocumentVersion | None] = relationship()
 
 
-class Milestone(db.Model):
+class Milestone(Versioned, db.Model):
     """A milestone of the grant agreement (MS3), watched over by one working group."""
 
     __tablename__ = "milestones"
@@ -197,9 +194,6 @@ class Milestone(db.Model):
     achieved_on: Mapped[date | None] = mapped_column(sa.Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    #: Counts the saves (see Deliverable.version).
-    version: Mapped[int] = mapped_column()
-    __mapper_args__ = {"version_id_col": version}
 
     group: Mapped[WorkingGroup] = relationship()
 

@@ -1,8 +1,8 @@
 """Meeting, its agenda, attendance, minutes (with comments), decisions and action items.
 
 Times are stored in UTC; a meeting also keeps the IANA zone it was planned in, so it can be
-shown, edited and exported (iCalendar) in that zone. Minutes carry a version counter: every
-saved text increments it, and a save based on an older version is refused (see services).
+shown, edited and exported (iCalendar) in that zone. Minutes are `Versioned`: every saved
+text raises their counter, and a save based on an older version is refused (see services).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.core.database import LabelledEnum, UTCDateTime, enum_column, utcnow
+from app.core.database import LabelledEnum, UTCDateTime, Versioned, enum_column, utcnow
 from app.core.i18n import localised
 from app.documents.models import Document
 from app.extensions import db
@@ -162,10 +162,13 @@ class Attendance(db.Model):
     user: Mapped[User] = relationship()
 
 
-class Minutes(db.Model):
-    """The minutes of one meeting: Markdown text, its state and its version counter."""
+class Minutes(Versioned, db.Model):
+    """The minutes of one meeting: Markdown text, its state and the version of the text."""
 
     __tablename__ = "minutes"
+    #: `version` counts the saved texts (raised by the save); a change of state, or of the
+    #: minute-taker, is checked against it but keeps it.
+    version_rises_on_every_update = False
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(
@@ -176,8 +179,6 @@ class Minutes(db.Model):
     state: Mapped[MinutesState] = mapped_column(
         enum_column(MinutesState, "minutes_state"), default=MinutesState.DRAFT
     )
-    #: Raised by one at every saved text; an edit based on an older version is refused.
-    version: Mapped[int] = mapped_column(default=1)
     #: The member the lead appointed to write the draft (besides the leads).
     minute_taker_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")

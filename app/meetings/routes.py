@@ -24,7 +24,7 @@ from flask_login import current_user, login_required
 
 from app.auth.routes import safe_next
 from app.core.database import utcnow
-from app.core.errors import ServiceError, show_on_form
+from app.core.errors import ServiceError, StaleEdit, show_on_form
 from app.core.forms import has_forbidden_characters
 from app.core.i18n import select_timezone
 from app.core.mail import external_url
@@ -593,8 +593,10 @@ def edit_minutes(slug: str, meeting_id: int):
         changed = services.save_minutes(
             minutes, form.text.data or "", form.base_version.data, actor=current_user
         )
-    except services.MinutesConflict as exc:
-        current = exc.minutes
+    except StaleEdit as exc:
+        current = exc.current
+        if current is None:  # the meeting was deleted meanwhile
+            abort(404)
         form.base_version.data = current.version
         return render_template(
             "meetings/minutes_conflict.html",

@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     EmailField,
-    IntegerField,
     SearchField,
     SelectChoice,
     SelectField,
@@ -18,7 +17,6 @@ from wtforms.validators import (
     DataRequired,
     Email,
     Length,
-    NumberRange,
     Optional,
     Regexp,
     ValidationError,
@@ -26,9 +24,8 @@ from wtforms.validators import (
 from wtforms.widgets import HiddenInput
 
 from app.auth.forms import REQUIRED
-from app.core.forms import BaseForm
+from app.core.forms import BaseForm, IdSelectField
 from app.core.i18n import LANGUAGE_NAMES
-from app.core.routing import MAX_ID
 from app.groups.models import GroupRole
 from app.groups.services import SLUG_MAX_LENGTH
 
@@ -136,13 +133,13 @@ class CandidateSearchForm(BaseForm):
 
 
 class AddMemberForm(BaseForm):
-    user_id = IntegerField(
+    #: Typed by the search-as-you-type list; the service checks who may be added.
+    user_id = IdSelectField(
         _l("Person"),
         widget=HiddenInput(),
-        validators=[
-            DataRequired(REQUIRED),
-            NumberRange(min=1, max=MAX_ID, message=_l("Choose a person from the list.")),
-        ],
+        validators=[DataRequired(REQUIRED)],
+        validate_choice=False,
+        message=_l("Choose a person from the list."),
     )
     role = RoleField(_l("Role in the group"), default=GroupRole.MEMBER.value)
     submit = SubmitField(_l("Add"))

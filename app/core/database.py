@@ -25,6 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
 
 from app.core.errors import StaleEdit
+from app.extensions import db
 
 
 def utcnow() -> datetime:
@@ -140,8 +141,6 @@ def expect_version(obj: Versioned, version: int | None) -> None:
     anything is changed, the version counter answers a save that races this one.
     """
     if version != obj.version:
-        from app.extensions import db
-
         db.session.rollback()
         raise StaleEdit(obj)
 
@@ -153,8 +152,6 @@ def flush_versioned(obj: Versioned) -> None:
     as it is now (or None if it was deleted), so the page can show the other person's change.
     After a successful flush the row is held by this transaction until it ends.
     """
-    from app.extensions import db
-
     try:
         db.session.flush()
     except StaleDataError as exc:
@@ -168,8 +165,6 @@ def flush_versioned(obj: Versioned) -> None:
 
 def commit_versioned(obj: Versioned) -> None:
     """Commit the session, raising StaleEdit as `flush_versioned` does."""
-    from app.extensions import db
-
     flush_versioned(obj)
     db.session.commit()
 
@@ -185,8 +180,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def configure(app: Flask) -> None:
     """Tune every SQLite engine the app opens (WAL, busy timeout, foreign keys)."""
-    from app.extensions import db
-
     with app.app_context():
         engine: Engine = db.engine
         if engine.dialect.name == "sqlite":

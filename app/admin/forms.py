@@ -21,17 +21,17 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from app.admin.services import AccountFilters, AccountStatus, AuditFilters
 from app.auth.forms import REQUIRED
-from app.auth.models import SITE_ROLE_LABELS, SiteRole, normalise_email
+from app.auth.models import SiteRole, normalise_email
 from app.core.audit import ACTIONS, OBJECT_TYPES
-from app.core.forms import BaseForm
+from app.core.forms import BaseForm, IdSelectField
 from app.core.i18n import LANGUAGE_NAMES, country_name
-from app.groups.models import GROUP_ROLE_LABELS, GroupRole, WorkingGroup
+from app.groups.models import GroupRole, WorkingGroup
 from app.organisations.services import organisation_choices
 
-SITE_ROLE_CHOICES = [(role.value, SITE_ROLE_LABELS[role]) for role in SiteRole]
+SITE_ROLE_CHOICES = SiteRole.choices()
 GROUP_ROLE_CHOICES = [
     ("", _l("Not invited")),
-    *((role.value, GROUP_ROLE_LABELS[role]) for role in GroupRole),
+    *GroupRole.choices(),
 ]
 STATUS_CHOICES = [
     ("", _l("Any status")),
@@ -69,7 +69,7 @@ class AccountFilterForm(FilterForm):
     q = SearchField(_l("Name, e-mail or organisation"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Site role"), default="", validate_choice=True)
     status = SelectField(_l("Status"), choices=STATUS_CHOICES, default="", validate_choice=True)
-    group = SelectField(_l("Working group"), default="", validate_choice=True)
+    group = IdSelectField(_l("Working group"))
     country = SelectField(_l("Country / region"), default="", validate_choice=True)
 
     def __init__(self, *args, groups: list[WorkingGroup], countries: list[str], **kwargs) -> None:
@@ -87,12 +87,11 @@ class AccountFilterForm(FilterForm):
     def filters(self) -> AccountFilters:
         """Return the valid filters (an invalid value filters nothing)."""
         role = _valid_or_none(self.role)
-        group = _valid_or_none(self.group)
         return AccountFilters(
             text=(_valid_or_none(self.q) or "").strip() or None,
             site_role=SiteRole(role) if role else None,
             status=_valid_or_none(self.status),
-            group_id=int(group) if group else None,
+            group_id=_valid_or_none(self.group),
             country=_valid_or_none(self.country),
         )
 
@@ -117,7 +116,7 @@ class InviteForm(BaseForm):
     )
     name = StringField(_l("Name (Latin script)"), validators=[Optional(), Length(max=120)])
     name_zh = StringField(_l("Chinese name"), validators=[Optional(), Length(max=120)])
-    organisation_id = SelectField(_l("Organisation"), default="", validate_choice=True)
+    organisation_id = IdSelectField(_l("Organisation"))
     submit = SubmitField(_l("Send the invitation"))
 
     #: (group, its role select) for each group the invitation may name; see `invite_form`.

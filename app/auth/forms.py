@@ -17,7 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from app.auth.passwords import password_length_ok
-from app.core.forms import BaseForm
+from app.core.forms import BaseForm, IdSelectField
 from app.core.i18n import LANGUAGE_NAMES, all_timezones, country_choices, is_valid_timezone
 from app.organisations.services import organisation_choices
 
@@ -83,7 +83,7 @@ class ProfileForm(BaseForm):
         _l("Name (Latin script)"), validators=[DataRequired(REQUIRED), Length(max=120)]
     )
     name_zh = StringField(_l("Chinese name"), validators=[Optional(), Length(max=120)])
-    organisation_id = SelectField(_l("Organisation"), validators=[Optional()], validate_choice=True)
+    organisation_id = IdSelectField(_l("Organisation"), validators=[Optional()])
     country = SelectField(_l("Country / region"), validators=[Optional()], validate_choice=True)
     position = StringField(_l("Position"), validators=[Optional(), Length(max=200)])
     expertise = TextAreaField(_l("Expertise"), validators=[Optional(), Length(max=2000)])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import secrets
 import unicodedata
 from datetime import datetime
@@ -12,7 +11,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.database import UTCDateTime, utcnow
+from app.core.database import LabelledEnum, UTCDateTime, enum_column, utcnow
 from app.extensions import db
 
 if TYPE_CHECKING:
@@ -20,23 +19,12 @@ if TYPE_CHECKING:
     from app.organisations.models import Organisation
 
 
-class SiteRole(enum.StrEnum):
+class SiteRole(LabelledEnum):
     """What an account may do across the whole portal."""
 
-    ADMIN = "admin"
-    COORDINATOR = "coordinator"
-    MEMBER = "member"
-
-    @property
-    def label(self) -> str:
-        return str(SITE_ROLE_LABELS[self])
-
-
-SITE_ROLE_LABELS = {
-    SiteRole.ADMIN: _l("Administrator"),
-    SiteRole.COORDINATOR: _l("Coordinator"),
-    SiteRole.MEMBER: _l("Member"),
-}
+    ADMIN = "admin", _l("Administrator")
+    COORDINATOR = "coordinator", _l("Coordinator")
+    MEMBER = "member", _l("Member")
 
 
 #: How an erased account is shown wherever its documents, minutes and history remain.
@@ -77,14 +65,7 @@ class User(db.Model):
     #: IANA zone name, e.g. Europe/Rome or Asia/Shanghai.
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Brussels")
     site_role: Mapped[SiteRole] = mapped_column(
-        sa.Enum(
-            SiteRole,
-            name="site_role",
-            values_callable=lambda e: [m.value for m in e],
-            native_enum=False,
-            length=20,
-            validate_strings=True,
-        ),
+        enum_column(SiteRole, "site_role"),
         default=SiteRole.MEMBER,
     )
     #: False once an administrator deactivates the account: it can then do nothing.

@@ -32,6 +32,18 @@ class FieldErrors(Exception):
         self.errors = dict(errors)
 
 
+class StaleEdit(Exception):
+    """Someone else saved the object after the form was read: nothing was changed.
+
+    `current` is the object as it is now (reloaded), or None when it no longer exists, so a
+    page can show what the other person saved next to what this one typed.
+    """
+
+    def __init__(self, current: object | None = None) -> None:
+        super().__init__(current)
+        self.current = current
+
+
 def show_on_form(form: Form, error: ServiceError | FieldErrors, field: str | None = None) -> None:
     """Put `error` on `form`: on its own field, else on `field`, else on the whole form.
 

@@ -19,6 +19,9 @@ nothing the form does after, works on refused text.
 Every date a form accepts lies between the years EARLIEST_YEAR and LATEST_YEAR; anything
 else is a translated error before the form's own checks run, so no date can reach a place
 that cannot hold it (time-zone arithmetic, a calendar file, the database).
+
+Every id a form takes (a person, an organisation, a folder, a document version) comes through
+`IdSelectField`: an id as `app.core.routing.parse_id` reads it, or nothing, and never a 500.
 """
 
 from __future__ import annotations
@@ -37,7 +40,9 @@ from wtforms import (
     StringField,
 )
 from wtforms.fields.core import UnboundField
-from wtforms.validators import StopValidation
+from wtforms.validators import StopValidation, ValidationError
+
+from app.core.routing import parse_id
 
 #: Tab and line feed are ordinary in multi-line text; every other control character is not.
 ALLOWED_CONTROLS = frozenset("\t\n")
@@ -56,6 +61,9 @@ INVISIBLE_CHARACTERS = dict.fromkeys(
 )
 
 CONTROL_CHARACTER_MESSAGE = _l("This field contains characters that are not allowed.")
+
+#: What `IdSelectField` says of a value that is no id, or not one of its choices.
+CHOOSE_FROM_LIST = _l("Choose from the list.")
 
 #: The plausible range of every date the portal takes from a form.
 EARLIEST_YEAR = 1900
@@ -161,3 +169,50 @@ class BaseForm(FlaskForm):
     """A FlaskForm whose every field goes through the portal's text filter and date range."""
 
     Meta = PortalMeta
+
+
+def _id_or_none(value: object) -> int | None:
+    return None if value is None or value == "" else parse_id(value)
+
+
+class IdSelectField(SelectField):
+    """The id of a row, chosen in a select or typed by a search-as-you-type picker.
+
+    `data` is the id as an int, or None when nothing was chosen (the blank choice, an empty
+    hidden input); make it required with DataRequired. Anything that is not an id (not
+    ASCII digits, a leading zero, more than MAX_ID) is refused with `message`, which the
+    caller may set ("Choose a person from the list.").
+
+    With `validate_choice` (the default) the id must also be one of the field's choices,
+    set by the form or the view. A picker's field, or one whose service refuses an id it
+    does not offer with a clearer message, passes ``validate_choice=False``: the form then
+    checks only that it is an id, and the service decides whether it may be chosen.
+    """
+
+    def __init__(self, label=None, validators=None, *, message=None, **kwargs) -> None:
+        kwargs.setdefault("choices", [])
+        super().__init__(label, validators, coerce=_id_or_none, **kwargs)
+        self.type = "SelectField"  # rendered like every other list by the `field` macro
+        self.message = message if message is not None else CHOOSE_FROM_LIST
+
+    def process_formdata(self, valuelist) -> None:
+        if not valuelist or valuelist[0] == "":
+            self.data = None
+            return
+        self.data = parse_id(valuelist[0])
+        if self.data is None:
+            raise ValueError(str(self.message))
+
+    def pre_validate(self, form) -> None:
+        if self.process_errors:
+            raise StopValidation()  # the one message is already there; nothing else runs
+        if not self.validate_choice or self.data is None:
+            return
+        choices = self._choices_from_input(self.choices) or []
+        offered = {_id_or_none(choice.value) for choice in choices}
+        if self.data not in offered:
+            raise ValidationError(str(self.message))
+
+    def _value(self) -> str:
+        """Return the id as text, for a hidden input (a picker's field)."""
+        return "" if self.data is None else str(self.data)

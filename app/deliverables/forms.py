@@ -18,13 +18,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from app.core.forms import BaseForm
-from app.core.routing import parse_id
+from app.core.forms import BaseForm, IdSelectField
 from app.deliverables.models import (
-    DELIVERABLE_TYPE_LABELS,
-    DISSEMINATION_LABELS,
-    STATUS_LABELS,
     DeliverableStatus,
+    DeliverableType,
+    Dissemination,
 )
 from app.deliverables.services import PROGRESS_STEPS, parse_due
 from app.deliverables.tracking import DeliverableSort, DeliverableState
@@ -50,16 +48,6 @@ def _as_text(value: Any) -> str:
 def valid_due(_form: BaseForm, field: StringField) -> None:
     if field.data and parse_due(field.data) is None:
         raise ValidationError(_("Give a project month such as M18 or a date such as 2021-06-30."))
-
-
-def id_select(label: Any) -> SelectField:
-    """Return a select of database ids (or blank); read the choice with `chosen_id`."""
-    return SelectField(label, validators=[Optional()], coerce=_as_text, validate_choice=True)
-
-
-def chosen_id(field: SelectField) -> int | None:
-    """Return the id chosen in an `id_select`, or None for the blank choice."""
-    return int(field.data) if field.data else None
 
 
 class DeliverableForm(BaseForm):
@@ -88,8 +76,8 @@ class DeliverableForm(BaseForm):
         validators=[Optional(), Length(max=16)],
         description=_l("Left blank, it follows the code: D2.3 belongs to WP2."),
     )
-    responsible_id = id_select(_l("Responsible person"))
-    lead_organisation_id = id_select(_l("Lead beneficiary"))
+    responsible_id = IdSelectField(_l("Responsible person"), validators=[Optional()])
+    lead_organisation_id = IdSelectField(_l("Lead beneficiary"), validators=[Optional()])
     type = SelectField(
         _l("Type"), validators=[DataRequired(REQUIRED)], validate_choice=True, coerce=_as_text
     )
@@ -114,11 +102,11 @@ class DeliverableForm(BaseForm):
         self.lead_organisation_id.choices = organisation_choices(_("None yet"))
         self.type.choices = [
             (kind.value, f"{kind.value} — {label}")
-            for kind, label in DELIVERABLE_TYPE_LABELS.items()
+            for kind, label in DeliverableType.labels().items()
         ]
         self.dissemination.choices = [
             (level.value, f"{level.value} — {label}")
-            for level, label in DISSEMINATION_LABELS.items()
+            for level, label in Dissemination.labels().items()
         ]
 
     def values(self) -> dict[str, Any]:
@@ -129,8 +117,8 @@ class DeliverableForm(BaseForm):
             "title_zh": self.title_zh.data,
             "description": self.description.data,
             "work_package": self.work_package.data,
-            "responsible_id": chosen_id(self.responsible_id),
-            "lead_organisation_id": chosen_id(self.lead_organisation_id),
+            "responsible_id": self.responsible_id.data,
+            "lead_organisation_id": self.lead_organisation_id.data,
             "type": self.type.data,
             "dissemination": self.dissemination.data,
             "due": parse_due(self.due.data),
@@ -188,13 +176,6 @@ def valid_step(_form: BaseForm, field: HiddenField) -> None:
         raise ValidationError(_("Choose a step of the workflow."))
 
 
-def valid_version_choice(_form: BaseForm, field: SelectField) -> None:
-    """Refuse a value that is no document version id at all (the service checks the rest)."""
-    value = field.data or ""
-    if value and parse_id(value) is None:
-        raise ValidationError(_("Choose a document from the list."))
-
-
 class MoveForm(BaseForm):
     """Move a deliverable one step up (the group's side of the workflow).
 
@@ -204,13 +185,11 @@ class MoveForm(BaseForm):
     """
 
     to = HiddenField(validators=[DataRequired(REQUIRED), valid_step])
-    version_id = SelectField(
+    version_id = IdSelectField(
         _l("Document to submit"),
-        choices=[],
-        coerce=_as_text,
         # The service refuses a version that is not offered, with a clearer message.
         validate_choice=False,
-        validators=[valid_version_choice],
+        message=_l("Choose a document from the list."),
         description=_l(
             "The newest version of each document of the working group's library; "
             "upload the document to the library first."
@@ -226,7 +205,7 @@ class MoveForm(BaseForm):
     @property
     def chosen_version_id(self) -> int | None:
         """Return the document version id chosen, or None (call after the form validated)."""
-        return int(self.version_id.data) if self.version_id.data else None
+        return self.version_id.data
 
 
 def valid_decision(_form: BaseForm, field: HiddenField) -> None:
@@ -293,7 +272,7 @@ class DeliverableFilterForm(BaseForm):
         self.work_package.choices = [("", _l("All work packages")), *((p, p) for p in packages)]
         self.status.choices = [
             ("", _l("Any status")),
-            *((s.value, label) for s, label in STATUS_LABELS.items()),
+            *DeliverableStatus.choices(),
         ]
         self.state.choices = [
             ("", _l("Any due date")),

@@ -11,12 +11,12 @@ from flask_babel import gettext as _
 
 from app.auth.models import User
 from app.core import audit
+from app.core.database import expect_version
 from app.core.errors import FieldErrors
 from app.core.project import get_project
 from app.deliverables.models import Milestone
 from app.deliverables.services import (
     MILESTONE_CODE_RE,
-    StaleEdit,
     _apply,
     _clean_text,
     _code_taken,
@@ -87,9 +87,8 @@ def update_milestone(
     Raises StaleEdit if it was saved since the form was loaded, FieldErrors if a field is
     not right; nothing changes then.
     """
-    if expected_version is not None and expected_version != milestone.version:
-        db.session.rollback()
-        raise StaleEdit
+    if expected_version is not None:
+        expect_version(milestone, expected_version)
     clean = _milestone_values(milestone, values)
     with db.session.no_autoflush:  # the commit, guarded by the version counter, flushes
         changes = _apply(milestone, clean)
@@ -99,5 +98,5 @@ def update_milestone(
         audit.record(
             "milestone.updated", actor=actor, target=milestone, code=milestone.code, changes=changes
         )
-    _commit_edit(_("Another milestone already has this code."))
+    _commit_edit(milestone, _("Another milestone already has this code."))
     return changes

@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.core.database import UTCDateTime, utcnow
+from app.core.database import LabelledEnum, UTCDateTime, Versioned, enum_column, utcnow
 from app.core.i18n import localised
 from app.documents.models import DocumentVersion
 from app.extensions import db
@@ -28,88 +28,39 @@ from app.groups.models import WorkingGroup
 from app.organisations.models import Organisation
 
 
-def _enum(enum_class: type[enum.Enum], name: str, length: int = 20) -> sa.Enum:
-    """Return a portable (VARCHAR + CHECK-free) column type storing the enum's values."""
-    return sa.Enum(
-        enum_class,
-        name=name,
-        values_callable=lambda e: [m.value for m in e],
-        native_enum=False,
-        length=length,
-        validate_strings=True,
-    )
-
-
-class DeliverableType(enum.StrEnum):
+class DeliverableType(LabelledEnum):
     """The EU deliverable types."""
 
-    R = "R"
-    DEM = "DEM"
-    DEC = "DEC"
-    DATA = "DATA"
-    ETHICS = "ETHICS"
-    OTHER = "OTHER"
-
-    @property
-    def label(self) -> str:
-        return str(DELIVERABLE_TYPE_LABELS[self])
+    R = "R", _l("Report")
+    DEM = "DEM", _l("Demonstrator, pilot, prototype")
+    DEC = "DEC", _l("Websites, patent filings, videos")
+    DATA = "DATA", _l("Data sets")
+    ETHICS = "ETHICS", _l("Ethics")
+    OTHER = "OTHER", _l("Other")
 
 
-DELIVERABLE_TYPE_LABELS = {
-    DeliverableType.R: _l("Report"),
-    DeliverableType.DEM: _l("Demonstrator, pilot, prototype"),
-    DeliverableType.DEC: _l("Websites, patent filings, videos"),
-    DeliverableType.DATA: _l("Data sets"),
-    DeliverableType.ETHICS: _l("Ethics"),
-    DeliverableType.OTHER: _l("Other"),
-}
-
-
-class Dissemination(enum.StrEnum):
+class Dissemination(LabelledEnum):
     """Who may read a deliverable once it is submitted."""
 
-    PU = "PU"
-    SEN = "SEN"
-
-    @property
-    def label(self) -> str:
-        return str(DISSEMINATION_LABELS[self])
+    PU = "PU", _l("Public")
+    SEN = "SEN", _l("Sensitive (consortium only)")
 
 
-DISSEMINATION_LABELS = {
-    Dissemination.PU: _l("Public"),
-    Dissemination.SEN: _l("Sensitive (consortium only)"),
-}
-
-
-class DeliverableStatus(enum.StrEnum):
+class DeliverableStatus(LabelledEnum):
     """Where a deliverable stands in its workflow."""
 
-    PLANNED = "planned"
-    IN_PROGRESS = "in_progress"
-    IN_REVIEW = "in_review"
-    SUBMITTED = "submitted"
-    APPROVED = "approved"
-    RETURNED = "returned"
-
-    @property
-    def label(self) -> str:
-        return str(STATUS_LABELS[self])
+    PLANNED = "planned", _l("Planned")
+    IN_PROGRESS = "in_progress", _l("In progress")
+    IN_REVIEW = "in_review", _l("In review")
+    SUBMITTED = "submitted", _l("Submitted")
+    APPROVED = "approved", _l("Approved")
+    RETURNED = "returned", _l("Returned")
 
     @property
     def is_open(self) -> bool:
         """True while the group still owes the deliverable (not submitted, not approved)."""
         return self in OPEN_STATUSES
 
-
-STATUS_LABELS = {
-    DeliverableStatus.PLANNED: _l("Planned"),
-    DeliverableStatus.IN_PROGRESS: _l("In progress"),
-    DeliverableStatus.IN_REVIEW: _l("In review"),
-    DeliverableStatus.SUBMITTED: _l("Submitted"),
-    DeliverableStatus.APPROVED: _l("Approved"),
-    DeliverableStatus.RETURNED: _l("Returned"),
-}
 
 #: Statuses in which the group still owes the deliverable: past its due date, it is late.
 OPEN_STATUSES = frozenset(
@@ -122,7 +73,7 @@ OPEN_STATUSES = frozenset(
 )
 
 
-class Deliverable(db.Model):
+class Deliverable(Versioned, db.Model):
     """A deliverable of the grant agreement, owed by one working group."""
 
     __tablename__ = "deliverables"
@@ -146,17 +97,17 @@ class Deliverable(db.Model):
         sa.ForeignKey("organisations.id", ondelete="SET NULL"), index=True
     )
     type: Mapped[DeliverableType] = mapped_column(
-        _enum(DeliverableType, "deliverable_type"), default=DeliverableType.R
+        enum_column(DeliverableType, "deliverable_type"), default=DeliverableType.R
     )
     dissemination: Mapped[Dissemination] = mapped_column(
-        _enum(Dissemination, "deliverable_dissemination"), default=Dissemination.PU
+        enum_column(Dissemination, "deliverable_dissemination"), default=Dissemination.PU
     )
     #: The project month it is due in (M18 → 18).
     due_month: Mapped[int] = mapped_column()
     #: The day it is due: the last day of `due_month` unless a precise date was given.
     due_on: Mapped[date] = mapped_column(sa.Date, index=True)
     status: Mapped[DeliverableStatus] = mapped_column(
-        _enum(DeliverableStatus, "deliverable_status"),
+        enum_column(DeliverableStatus, "deliverable_status"),
         default=DeliverableStatus.PLANNED,
         index=True,
     )
@@ -169,9 +120,6 @@ class Deliverable(db.Model):
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    #: Counts the saves: an edit made from a stale form is detected, never silently applied.
-    version: Mapped[int] = mapped_column()
-    __mapper_args__ = {"version_id_col": version}
 
     group: Mapped[WorkingGroup] = relationship()
     responsible: Mapped[User | None] = relationship()
@@ -211,10 +159,10 @@ class DeliverableEvent(db.Model):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: None for the creation of the deliverable.
     from_status: Mapped[DeliverableStatus | None] = mapped_column(
-        _enum(DeliverableStatus, "deliverable_event_from")
+        enum_column(DeliverableStatus, "deliverable_event_from")
     )
     to_status: Mapped[DeliverableStatus] = mapped_column(
-        _enum(DeliverableStatus, "deliverable_event_to")
+        enum_column(DeliverableStatus, "deliverable_event_to")
     )
     comment: Mapped[str | None] = mapped_column(sa.Text)
     #: The document version handed in with a submission; such a version is never purged
@@ -228,7 +176,7 @@ class DeliverableEvent(db.Model):
     document_version: Mapped[DocumentVersion | None] = relationship()
 
 
-class Milestone(db.Model):
+class Milestone(Versioned, db.Model):
     """A milestone of the grant agreement (MS3), watched over by one working group."""
 
     __tablename__ = "milestones"
@@ -247,9 +195,6 @@ class Milestone(db.Model):
     achieved_on: Mapped[date | None] = mapped_column(sa.Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    #: Counts the saves (see Deliverable.version).
-    version: Mapped[int] = mapped_column()
-    __mapper_args__ = {"version_id_col": version}
 
     group: Mapped[WorkingGroup] = relationship()
 
@@ -290,7 +235,9 @@ class DeliverableReminder(db.Model):
         sa.ForeignKey("deliverables.id", ondelete="CASCADE")
     )
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[ReminderKind] = mapped_column(_enum(ReminderKind, "deliverable_reminder_kind"))
+    kind: Mapped[ReminderKind] = mapped_column(
+        enum_column(ReminderKind, "deliverable_reminder_kind")
+    )
     #: The due date the reminder was about.
     due_on: Mapped[date] = mapped_column(sa.Date)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

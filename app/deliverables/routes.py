@@ -22,7 +22,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.core.errors import FieldErrors, ServiceError, show_on_form
+from app.core.errors import FieldErrors, ServiceError, StaleEdit, show_on_form
 from app.core.paging import page_arg
 from app.core.project import get_project
 from app.deliverables import exports, services, timeline, tracking
@@ -370,7 +370,7 @@ def edit(slug: str, deliverable_id: int):
             )
         except FieldErrors as exc:
             show_on_form(form, exc)
-        except services.StaleEdit:
+        except StaleEdit:
             flash(
                 _(
                     "Someone else saved this deliverable after you opened the form: "
@@ -507,7 +507,7 @@ def edit_milestone(slug: str, milestone_id: int):
             )
         except FieldErrors as exc:
             show_on_form(form, exc)
-        except services.StaleEdit:
+        except StaleEdit:
             flash(
                 _(
                     "Someone else saved this milestone after you opened the form: "

@@ -30,12 +30,11 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.models import User
 from app.core import audit
-from app.core.database import utcnow
-from app.core.errors import FieldErrors, ServiceError
+from app.core.database import commit_versioned, expect_version, utcnow
+from app.core.errors import FieldErrors, ServiceError, StaleEdit
 from app.core.project import Project, get_project
 from app.deliverables import months
 from app.deliverables.models import (
@@ -89,10 +88,6 @@ DELIVERABLE_FIELDS = (
 
 #: The fields of a milestone its form fills in.
 MILESTONE_FIELDS = ("code", "title_en", "title_zh", "due", "verification", "achieved_on")
-
-
-class StaleEdit(Exception):
-    """Someone else saved the object after the form was loaded: nothing was changed."""
 
 
 # Dates ----------------------------------------------------------------------------------------
@@ -338,13 +333,10 @@ def _apply(obj: Any, clean: dict[str, Any]) -> dict[str, list]:
     return changes
 
 
-def _commit_edit(message: str) -> None:
+def _commit_edit(obj: Deliverable | Milestone, message: str) -> None:
     """Commit an edit; a concurrent save (version counter) raises StaleEdit."""
     try:
-        db.session.commit()
-    except StaleDataError as exc:
-        db.session.rollback()
-        raise StaleEdit from exc
+        commit_versioned(obj)
     except IntegrityError as exc:
         db.session.rollback()
         raise FieldErrors({"code": message}) from exc
@@ -358,9 +350,8 @@ def update_deliverable(
     Raises StaleEdit if it was saved (or moved) since the form was loaded, and FieldErrors if
     a field is not right; in both cases nothing changes.
     """
-    if expected_version is not None and expected_version != deliverable.version:
-        db.session.rollback()
-        raise StaleEdit
+    if expected_version is not None:
+        expect_version(deliverable, expected_version)
     clean = _deliverable_values(deliverable.group, deliverable, values)
     with db.session.no_autoflush:  # the commit, guarded by the version counter, flushes
         changes = _apply(deliverable, clean)
@@ -374,7 +365,7 @@ def update_deliverable(
             code=deliverable.code,
             changes=changes,
         )
-    _commit_edit(_("Another deliverable already has this code."))
+    _commit_edit(deliverable, _("Another deliverable already has this code."))
     return changes
 
 
@@ -507,9 +498,8 @@ def move_deliverable(
             document_version_id=version.id if version else None,
         )
     try:
-        db.session.commit()
-    except StaleDataError as exc:
-        db.session.rollback()
+        commit_versioned(deliverable)
+    except StaleEdit as exc:
         raise ServiceError(
             _("Someone else changed this deliverable at the same moment: look at it again.")
         ) from exc

@@ -18,11 +18,11 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.auth.forms import REQUIRED
 from app.core.errors import ServiceError
-from app.core.forms import BaseForm
+from app.core.forms import BaseForm, IdSelectField
 from app.core.routing import parse_id
 from app.documents import services
 from app.documents.files import KIND_LABELS
-from app.documents.models import VISIBILITY_LABELS, Visibility
+from app.documents.models import Visibility
 
 TITLE_HELP = _l("Leave it empty to use the file's name.")
 TAGS_HELP = _l("Separate tags with commas, e.g. minutes, 2021, 会议.")
@@ -33,7 +33,7 @@ def _strip(value):
 
 
 def visibility_choices() -> list[SelectChoice]:
-    return [SelectChoice(v.value, VISIBILITY_LABELS[v]) for v in Visibility]
+    return [SelectChoice(value, label) for value, label in Visibility.choices()]
 
 
 def valid_tags(_form: BaseForm, field: StringField) -> None:
@@ -43,23 +43,11 @@ def valid_tags(_form: BaseForm, field: StringField) -> None:
         raise ValidationError(exc.message) from exc
 
 
-class FolderChoiceField(SelectField):
-    """A folder of the library, or its top (""); the choices are set by the view."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.type = "SelectField"  # rendered like every other list by the `field` macro
-
-    def pre_validate(self, form) -> None:
-        if self.data not in {choice.value for choice in self.choices}:
-            raise ValidationError(_("Choose a folder from the list."))
-
-    @property
-    def folder_id(self) -> int | None:
-        return int(self.data) if self.data else None
+#: A folder is chosen with an IdSelectField: a folder's id, or None for the top of the library.
+CHOOSE_A_FOLDER = _l("Choose a folder from the list.")
 
 
-def set_folder_choices(field: FolderChoiceField, choices: list[tuple[int, str]]) -> None:
+def set_folder_choices(field: IdSelectField, choices: list[tuple[int, str]]) -> None:
     """Offer the top of the library and every folder (as "Parent / Child")."""
     field.choices = [
         SelectChoice("", _("Top of the library")),
@@ -87,7 +75,7 @@ class UploadForm(BaseForm):
     visibility = SelectField(
         _l("Visibility"), choices=visibility_choices, default=Visibility.GROUP.value
     )
-    folder = FolderChoiceField(_l("Folder"), choices=[])
+    folder = IdSelectField(_l("Folder"), message=CHOOSE_A_FOLDER)
     submit = SubmitField(_l("Upload"))
 
     def validate_files(self, field: MultipleFileField) -> None:
@@ -135,7 +123,7 @@ class DocumentForm(BaseForm):
 class MoveForm(BaseForm):
     """Move a document into another folder."""
 
-    folder = FolderChoiceField(_l("Move to"), choices=[])
+    folder = IdSelectField(_l("Move to"), message=CHOOSE_A_FOLDER)
     submit = SubmitField(_l("Move"))
 
 

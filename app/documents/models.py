@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -10,26 +9,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.core.database import UTCDateTime, utcnow
+from app.core.database import LabelledEnum, UTCDateTime, enum_column, utcnow
 from app.extensions import db
 from app.groups.models import WorkingGroup
 
 
-class Visibility(enum.StrEnum):
+class Visibility(LabelledEnum):
     """Who may see a document besides the group's own members."""
 
-    GROUP = "group"
-    CONSORTIUM = "consortium"
-
-    @property
-    def label(self) -> str:
-        return str(VISIBILITY_LABELS[self])
-
-
-VISIBILITY_LABELS = {
-    Visibility.GROUP: _l("Working group only"),
-    Visibility.CONSORTIUM: _l("All consortium members"),
-}
+    GROUP = "group", _l("Working group only")
+    CONSORTIUM = "consortium", _l("All consortium members")
 
 
 class Folder(db.Model):
@@ -77,14 +66,7 @@ class Document(db.Model):
     #: is found with LIKE '%,tag,%' on every database. Read them through `tag_list`.
     tags: Mapped[str] = mapped_column(sa.String(1000), default="")
     visibility: Mapped[Visibility] = mapped_column(
-        sa.Enum(
-            Visibility,
-            name="document_visibility",
-            values_callable=lambda e: [m.value for m in e],
-            native_enum=False,
-            length=20,
-            validate_strings=True,
-        ),
+        enum_column(Visibility, "document_visibility"),
         default=Visibility.GROUP,
     )
     created_by_id: Mapped[int | None] = mapped_column(

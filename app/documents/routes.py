@@ -244,9 +244,9 @@ def upload(slug: str):
     set_folder_choices(form.folder, services.folder_choices(folders))
     if request.method == "GET":
         target = _folder_arg(group)
-        form.folder.data = str(target.id) if target else ""
+        form.folder.data = target.id if target else None
     if form.validate_on_submit():
-        folder = get_folder(group, form.folder.folder_id)
+        folder = get_folder(group, form.folder.data)
         try:
             documents = uploads.upload_documents(
                 group,
@@ -288,7 +288,7 @@ def render_detail(document: Document, *, version_form: VersionForm | None = None
     folders = services.folders_of(group) if sees_group else []
     if move_form is None:
         move_form = MoveForm(formdata=None)
-        move_form.folder.data = str(document.folder_id) if document.folder_id else ""
+        move_form.folder.data = document.folder_id
     set_folder_choices(move_form.folder, services.folder_choices(folders))
     return render_template(
         "documents/detail.html",
@@ -357,7 +357,7 @@ def move(slug: str, document_id: int):
     set_folder_choices(form.folder, services.folder_choices(services.folders_of(document.group)))
     if not form.validate_on_submit():
         return render_detail(document, move_form=form)
-    folder = get_folder(document.group, form.folder.folder_id)
+    folder = get_folder(document.group, form.folder.data)
     if services.move_document(document, folder, actor=current_user):
         where = folder.name if folder else _("the top of the library")
         flash(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    IntegerField,
     SearchField,
     SelectChoice,
     SelectField,
@@ -16,7 +15,6 @@ from wtforms import (
 from wtforms.validators import (
     DataRequired,
     Length,
-    NumberRange,
     Optional,
     Regexp,
     ValidationError,
@@ -24,9 +22,8 @@ from wtforms.validators import (
 from wtforms.widgets import HiddenInput
 
 from app.auth.forms import REQUIRED
-from app.core.forms import BaseForm
-from app.core.routing import MAX_ID
-from app.groups.models import GROUP_ROLE_LABELS, GroupRole
+from app.core.forms import BaseForm, IdSelectField
+from app.groups.models import GroupRole
 from app.groups.services import SLUG_MAX_LENGTH
 
 #: Slugs that would clash with the pages under /groups/.
@@ -39,7 +36,7 @@ def _strip(value: str | None) -> str | None:
 
 def role_choices() -> list[tuple[str, str]]:
     """Return the group roles as (value, label) pairs, lead first."""
-    return [(role.value, GROUP_ROLE_LABELS[role]) for role in GroupRole]
+    return GroupRole.choices()
 
 
 def valid_role(_form: BaseForm, field: SelectField) -> None:
@@ -133,13 +130,13 @@ class CandidateSearchForm(BaseForm):
 
 
 class AddMemberForm(BaseForm):
-    user_id = IntegerField(
+    #: Typed by the search-as-you-type list; the service checks who may be added.
+    user_id = IdSelectField(
         _l("Person"),
         widget=HiddenInput(),
-        validators=[
-            DataRequired(REQUIRED),
-            NumberRange(min=1, max=MAX_ID, message=_l("Choose a person from the list.")),
-        ],
+        validators=[DataRequired(REQUIRED)],
+        validate_choice=False,
+        message=_l("Choose a person from the list."),
     )
     role = RoleField(_l("Role in the group"), default=GroupRole.MEMBER.value)
     submit = SubmitField(_l("Add"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -10,28 +9,17 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.core.database import UTCDateTime, utcnow
+from app.core.database import LabelledEnum, UTCDateTime, enum_column, utcnow
 from app.core.i18n import localised
 from app.extensions import db
 
 
-class GroupRole(enum.StrEnum):
+class GroupRole(LabelledEnum):
     """What a member may do inside one working group."""
 
-    LEAD = "lead"
-    MEMBER = "member"
-    OBSERVER = "observer"
-
-    @property
-    def label(self) -> str:
-        return str(GROUP_ROLE_LABELS[self])
-
-
-GROUP_ROLE_LABELS = {
-    GroupRole.LEAD: _l("Lead"),
-    GroupRole.MEMBER: _l("Member"),
-    GroupRole.OBSERVER: _l("Observer"),
-}
+    LEAD = "lead", _l("Lead")
+    MEMBER = "member", _l("Member")
+    OBSERVER = "observer", _l("Observer")
 
 
 class WorkingGroup(db.Model):
@@ -88,14 +76,7 @@ class Membership(db.Model):
         sa.ForeignKey("working_groups.id", ondelete="CASCADE"), index=True
     )
     role: Mapped[GroupRole] = mapped_column(
-        sa.Enum(
-            GroupRole,
-            name="group_role",
-            values_callable=lambda e: [m.value for m in e],
-            native_enum=False,
-            length=20,
-            validate_strings=True,
-        ),
+        enum_column(GroupRole, "group_role"),
         default=GroupRole.MEMBER,
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

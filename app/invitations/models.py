@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -10,29 +9,17 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import SiteRole, User
-from app.core.database import UTCDateTime, utcnow
+from app.core.database import LabelledEnum, UTCDateTime, enum_column, utcnow
 from app.extensions import db
 from app.groups.models import GroupRole, WorkingGroup
 from app.organisations.models import Organisation
 
 
-class InvitationState(enum.StrEnum):
-    PENDING = "pending"
-    ACCEPTED = "accepted"
-    REVOKED = "revoked"
-    EXPIRED = "expired"
-
-    @property
-    def label(self) -> str:
-        return str(INVITATION_STATE_LABELS[self])
-
-
-INVITATION_STATE_LABELS = {
-    InvitationState.PENDING: _l("Pending"),
-    InvitationState.ACCEPTED: _l("Accepted"),
-    InvitationState.REVOKED: _l("Revoked"),
-    InvitationState.EXPIRED: _l("Expired"),
-}
+class InvitationState(LabelledEnum):
+    PENDING = "pending", _l("Pending")
+    ACCEPTED = "accepted", _l("Accepted")
+    REVOKED = "revoked", _l("Revoked")
+    EXPIRED = "expired", _l("Expired")
 
 
 class Invitation(db.Model):
@@ -48,14 +35,7 @@ class Invitation(db.Model):
     #: The language the invitation e-mail is written in (and the account's first language).
     locale: Mapped[str] = mapped_column(sa.String(8), default="en")
     site_role: Mapped[SiteRole] = mapped_column(
-        sa.Enum(
-            SiteRole,
-            name="invitation_site_role",
-            values_callable=lambda e: [m.value for m in e],
-            native_enum=False,
-            length=20,
-            validate_strings=True,
-        ),
+        enum_column(SiteRole, "invitation_site_role"),
         default=SiteRole.MEMBER,
     )
     #: A suggested name and organisation, filled in by the inviter (the invitee may change them).
@@ -111,14 +91,7 @@ class InvitationGroup(db.Model):
         sa.ForeignKey("working_groups.id", ondelete="CASCADE"), index=True
     )
     role: Mapped[GroupRole] = mapped_column(
-        sa.Enum(
-            GroupRole,
-            name="invitation_group_role",
-            values_callable=lambda e: [m.value for m in e],
-            native_enum=False,
-            length=20,
-            validate_strings=True,
-        ),
+        enum_column(GroupRole, "invitation_group_role"),
         default=GroupRole.MEMBER,
     )
 

@@ -22,11 +22,11 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.auth.models import User
-from app.core.forms import BaseForm
+from app.core.forms import BaseForm, IdSelectField
 from app.core.i18n import all_timezones, is_valid_timezone
 from app.documents.models import Document
 from app.meetings import times
-from app.meetings.models import ACTION_STATUS_LABELS, ATTENDANCE_LABELS, ActionStatus
+from app.meetings.models import ActionStatus, AttendanceStatus
 
 REQUIRED = _l("This field is required.")
 
@@ -141,11 +141,6 @@ class ChoiceField(SelectField):
         if self.data not in allowed and not (self.data in (None, "") and "" in allowed):
             raise ValidationError(_("Choose from the list."))
 
-    @property
-    def id_or_none(self) -> int | None:
-        """Return the chosen value as an id, or None for the blank choice."""
-        return int(self.data) if self.data else None
-
 
 def web_link(_form: BaseForm, field: StringField) -> None:
     """Accept only an http(s) address with a host (a link people click, nothing else)."""
@@ -188,7 +183,7 @@ class MeetingForm(BaseForm):
         render_kw={"type": "url", "placeholder": "https://"},
     )
     invitees = CheckboxListField(_l("Invitees"))
-    minute_taker_id = ChoiceField(_l("Minute-taker"))
+    minute_taker_id = IdSelectField(_l("Minute-taker"))
     #: The warnings the organiser has seen for this slot (a digest): "schedule anyway".
     acknowledged = HiddenField()
     check = SubmitField(_l("Check the times"))
@@ -236,7 +231,7 @@ class AgendaItemForm(BaseForm):
     title = StringField(
         _l("Agenda item"), filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=300)]
     )
-    presenter_id = ChoiceField(_l("Presenter"))
+    presenter_id = IdSelectField(_l("Presenter"))
     duration_minutes = WholeNumberField(
         _l("Duration (minutes)"),
         validators=[
@@ -245,7 +240,7 @@ class AgendaItemForm(BaseForm):
         ],
         render_kw={"min": 1, "max": 600},
     )
-    document_id = ChoiceField(_l("Document from the library"))
+    document_id = IdSelectField(_l("Document from the library"))
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, people: list[User], documents: list[Document], **kwargs) -> None:
@@ -303,7 +298,7 @@ class ActionItemForm(BaseForm):
     text = TextAreaField(
         _l("Action"), filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=2000)]
     )
-    owner_id = ChoiceField(_l("Owner"), validators=[DataRequired(REQUIRED)])
+    owner_id = IdSelectField(_l("Owner"), validators=[DataRequired(REQUIRED)])
     due_on = LocalDateField(_l("Due date"), validators=[Optional()])
     submit = SubmitField(_l("Add the action item"))
 
@@ -316,7 +311,7 @@ class ActionStatusForm(BaseForm):
     status = ChoiceField(
         _l("Status"),
         validators=[DataRequired(REQUIRED)],
-        choices=[SelectChoice(s.value, ACTION_STATUS_LABELS[s]) for s in ActionStatus],
+        choices=[SelectChoice(value, label) for value, label in ActionStatus.choices()],
     )
 
 
@@ -326,7 +321,7 @@ def attendance_form(attendances: list) -> BaseForm:
     class AttendanceForm(BaseForm):
         submit = SubmitField(_l("Save the attendance"))
 
-    choices = [SelectChoice(status.value, label) for status, label in ATTENDANCE_LABELS.items()]
+    choices = [SelectChoice(value, label) for value, label in AttendanceStatus.choices()]
     for attendance in attendances:
         setattr(
             AttendanceForm,

@@ -3,10 +3,11 @@ keeping typed text when the writer's session or form token expired.
 
 Every function that changes something writes its audit event and commits once.
 
-Minutes concurrency: `Minutes.version` rises by one at every saved text. The editor carries
-the version it was based on, and the save is a compare-and-set (``UPDATE … WHERE version =
-:base``), so of two people saving at the same moment one wins and the other gets
-`MinutesConflict`, with both texts to merge. Nothing is overwritten without being seen.
+Minutes concurrency: minutes are `Versioned` (app.core.database): their version rises at every
+saved text. The editor carries the version it was based on, and the save only writes the row if
+it is still at that version (``UPDATE … WHERE version = :base``), so of two people saving at
+the same moment one wins and the other gets `StaleEdit`, holding the current minutes, with
+both texts to merge. Nothing is overwritten without being seen.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User
 from app.core import audit
-from app.core.database import utcnow
-from app.core.errors import ServiceError
+from app.core.database import commit_versioned, expect_version, flush_versioned, utcnow
+from app.core.errors import ServiceError, StaleEdit
 from app.core.mail import enqueue, external_url
 from app.extensions import db
 from app.meetings import times
@@ -38,60 +39,53 @@ RESCUE_KEEP_DAYS = 30
 RESCUE_SALT = "meetings.minutes-rescue"
 
 
-class MinutesConflict(Exception):
-    """The minutes changed since the editor was opened: `minutes` holds the current text."""
-
-    def __init__(self, minutes: Minutes) -> None:
-        super().__init__(minutes.version)
-        self.minutes = minutes
-
-
 # Minutes ----------------------------------------------------------------------------------------
+
+
+def _refuse_locked(minutes: Minutes | None) -> None:
+    if minutes is not None and minutes.is_locked:
+        raise ServiceError(_("These minutes are approved and locked. A lead can reopen them."))
 
 
 def save_minutes(minutes: Minutes, text: str, base_version: int, *, actor: User) -> bool:
     """Save the minutes' text if nobody saved since `base_version`; return False if unchanged.
 
-    Raises MinutesConflict when the minutes moved on meanwhile (the caller shows both texts),
-    and ServiceError when they are approved (locked).
+    Raises StaleEdit, holding the current minutes, when they moved on meanwhile (the caller
+    shows both texts), and ServiceError when they are approved (locked).
     """
     text = _clean_text(text)
-    if minutes.is_locked:
-        raise ServiceError(_("These minutes are approved and locked. A lead can reopen them."))
-    if base_version != minutes.version:
-        raise MinutesConflict(minutes)
+    _refuse_locked(minutes)
+    expect_version(minutes, base_version)
     if text == minutes.text:
         _drop_rescue(minutes, actor)
         db.session.commit()
         return False
-    now = utcnow()
-    result = db.session.execute(
-        sa.update(Minutes)
-        .where(
-            Minutes.id == minutes.id,
-            Minutes.version == base_version,
-            Minutes.state != MinutesState.APPROVED,
+    with db.session.no_autoflush:  # written at once below, guarded by the version counter
+        minutes.text = text
+        minutes.version = base_version + 1
+        minutes.updated_at = utcnow()
+        minutes.updated_by_id = actor.id
+        _drop_rescue(minutes, actor)
+        audit.record(
+            "minutes.saved",
+            actor=actor,
+            target=minutes,
+            object_type="minutes",
+            version=base_version + 1,
+            length=len(text),
         )
-        .values(text=text, version=Minutes.version + 1, updated_at=now, updated_by_id=actor.id)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # someone saved (or approved) between our read and our write
+    try:
+        flush_versioned(minutes)
+    except StaleEdit as exc:  # someone saved between our read and our write
+        _refuse_locked(exc.current)
+        raise
+    # The row is ours until the commit; an approval committed since our read shows now.
+    if db.session.scalar(sa.select(Minutes.state).where(Minutes.id == minutes.id)) == (
+        MinutesState.APPROVED
+    ):
         db.session.rollback()
-        db.session.refresh(minutes)
-        if minutes.is_locked:
-            raise ServiceError(_("These minutes are approved and locked. A lead can reopen them."))
-        raise MinutesConflict(minutes)
-    _drop_rescue(minutes, actor)
-    audit.record(
-        "minutes.saved",
-        actor=actor,
-        target=minutes,
-        object_type="minutes",
-        version=base_version + 1,
-        length=len(text),
-    )
+        _refuse_locked(minutes)
     db.session.commit()
-    db.session.refresh(minutes)
     return True
 
 
@@ -116,11 +110,25 @@ def compare_texts(current: str, mine: str) -> list[DiffLine]:
     return lines
 
 
+def _changed_since_read() -> ServiceError:
+    return ServiceError(
+        _("The minutes changed since you opened this page. Read them again, then retry.")
+    )
+
+
 def _check_version(minutes: Minutes, version: int | None) -> None:
-    if version != minutes.version:
-        raise ServiceError(
-            _("The minutes changed since you opened this page. Read them again, then retry.")
-        )
+    try:
+        expect_version(minutes, version)
+    except StaleEdit as exc:
+        raise _changed_since_read() from exc
+
+
+def _commit_as_read(minutes: Minutes) -> None:
+    """Commit a change of state, unless the minutes were saved since the lead read them."""
+    try:
+        commit_versioned(minutes)
+    except StaleEdit as exc:
+        raise _changed_since_read() from exc
 
 
 def circulate_minutes(minutes: Minutes, version: int | None, *, actor: User) -> int:
@@ -134,8 +142,6 @@ def circulate_minutes(minutes: Minutes, version: int | None, *, actor: User) -> 
     _check_version(minutes, version)
     if not minutes.text.strip():
         raise ServiceError(_("Write the minutes before circulating them."))
-    minutes.state = MinutesState.CIRCULATED
-    minutes.circulated_at = utcnow()
     meeting = minutes.meeting
     sent = 0
     for attendance in meeting.attendances:
@@ -155,6 +161,9 @@ def circulate_minutes(minutes: Minutes, version: int | None, *, actor: User) -> 
             link=external_url("meetings.detail", slug=meeting.group.slug, meeting_id=meeting.id),
         )
         sent += 1
+    # Changed only now, so no query above flushes it before the version-checked commit.
+    minutes.state = MinutesState.CIRCULATED
+    minutes.circulated_at = utcnow()
     audit.record(
         "minutes.circulated",
         actor=actor,
@@ -163,7 +172,7 @@ def circulate_minutes(minutes: Minutes, version: int | None, *, actor: User) -> 
         version=minutes.version,
         emails=sent,
     )
-    db.session.commit()
+    _commit_as_read(minutes)
     return sent
 
 
@@ -182,7 +191,7 @@ def approve_minutes(minutes: Minutes, version: int | None, *, actor: User) -> No
         object_type="minutes",
         version=minutes.version,
     )
-    db.session.commit()
+    _commit_as_read(minutes)
 
 
 def reopen_minutes(minutes: Minutes, *, actor: User) -> None:

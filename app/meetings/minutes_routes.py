@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.core.database import utcnow
-from app.core.errors import ServiceError
+from app.core.errors import ServiceError, StaleEdit
 from app.core.forms import has_forbidden_characters
 from app.core.markdown import render_markdown
 from app.core.routing import parse_id
@@ -143,8 +143,10 @@ def edit_minutes(slug: str, meeting_id: int):
         changed = minutes_service.save_minutes(
             minutes, form.text.data or "", form.base_version.data, actor=current_user
         )
-    except minutes_service.MinutesConflict as exc:
-        current = exc.minutes
+    except StaleEdit as exc:
+        current = exc.current
+        if current is None:  # the meeting was deleted meanwhile
+            abort(404)
         form.base_version.data = current.version
         return render_template(
             "meetings/minutes_conflict.html",

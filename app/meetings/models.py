@@ -1,13 +1,12 @@
 """Meeting, its agenda, attendance, minutes (with comments), decisions and action items.
 
 Times are stored in UTC; a meeting also keeps the IANA zone it was planned in, so it can be
-shown, edited and exported (iCalendar) in that zone. Minutes carry a version counter: every
-saved text increments it, and a save based on an older version is refused (see services).
+shown, edited and exported (iCalendar) in that zone. Minutes are `Versioned`: every saved
+text raises their counter, and a save based on an older version is refused (see services).
 """
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -15,80 +14,35 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.core.database import UTCDateTime, utcnow
+from app.core.database import LabelledEnum, UTCDateTime, Versioned, enum_column, utcnow
 from app.core.i18n import localised
 from app.documents.models import Document
 from app.extensions import db
 from app.groups.models import WorkingGroup
 
 
-def _enum(enum_class: type[enum.Enum], name: str) -> sa.Enum:
-    """Store an enum as its plain value in a short string column (no native enum type)."""
-    return sa.Enum(
-        enum_class,
-        name=name,
-        values_callable=lambda e: [m.value for m in e],
-        native_enum=False,
-        length=20,
-        validate_strings=True,
-    )
-
-
-class AttendanceStatus(enum.StrEnum):
+class AttendanceStatus(LabelledEnum):
     """Whether an invited person came."""
 
-    INVITED = "invited"
-    PRESENT = "present"
-    APOLOGIES = "apologies"
-    ABSENT = "absent"
-
-    @property
-    def label(self) -> str:
-        return str(ATTENDANCE_LABELS[self])
+    INVITED = "invited", _l("Invited")
+    PRESENT = "present", _l("Present")
+    APOLOGIES = "apologies", _l("Apologies")
+    ABSENT = "absent", _l("Absent")
 
 
-ATTENDANCE_LABELS = {
-    AttendanceStatus.INVITED: _l("Invited"),
-    AttendanceStatus.PRESENT: _l("Present"),
-    AttendanceStatus.APOLOGIES: _l("Apologies"),
-    AttendanceStatus.ABSENT: _l("Absent"),
-}
-
-
-class MinutesState(enum.StrEnum):
+class MinutesState(LabelledEnum):
     """Where the minutes are in their life: draft → circulated → approved."""
 
-    DRAFT = "draft"
-    CIRCULATED = "circulated"
-    APPROVED = "approved"
-
-    @property
-    def label(self) -> str:
-        return str(MINUTES_STATE_LABELS[self])
+    DRAFT = "draft", _l("Draft")
+    CIRCULATED = "circulated", _l("Circulated for comment")
+    APPROVED = "approved", _l("Approved")
 
 
-MINUTES_STATE_LABELS = {
-    MinutesState.DRAFT: _l("Draft"),
-    MinutesState.CIRCULATED: _l("Circulated for comment"),
-    MinutesState.APPROVED: _l("Approved"),
-}
-
-
-class ActionStatus(enum.StrEnum):
+class ActionStatus(LabelledEnum):
     """An action item is open until its owner (or a lead) marks it done."""
 
-    OPEN = "open"
-    DONE = "done"
-
-    @property
-    def label(self) -> str:
-        return str(ACTION_STATUS_LABELS[self])
-
-
-ACTION_STATUS_LABELS = {
-    ActionStatus.OPEN: _l("Open"),
-    ActionStatus.DONE: _l("Done"),
-}
+    OPEN = "open", _l("Open")
+    DONE = "done", _l("Done")
 
 
 class Meeting(db.Model):
@@ -201,17 +155,20 @@ class Attendance(db.Model):
     )
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     status: Mapped[AttendanceStatus] = mapped_column(
-        _enum(AttendanceStatus, "attendance_status"), default=AttendanceStatus.INVITED
+        enum_column(AttendanceStatus, "attendance_status"), default=AttendanceStatus.INVITED
     )
 
     meeting: Mapped[Meeting] = relationship(back_populates="attendances")
     user: Mapped[User] = relationship()
 
 
-class Minutes(db.Model):
-    """The minutes of one meeting: Markdown text, its state and its version counter."""
+class Minutes(Versioned, db.Model):
+    """The minutes of one meeting: Markdown text, its state and the version of the text."""
 
     __tablename__ = "minutes"
+    #: `version` counts the saved texts (raised by the save); a change of state, or of the
+    #: minute-taker, is checked against it but keeps it.
+    version_rises_on_every_update = False
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(
@@ -220,10 +177,8 @@ class Minutes(db.Model):
     #: Markdown, rendered through markdown-it-py and sanitised by nh3.
     text: Mapped[str] = mapped_column(sa.Text, default="")
     state: Mapped[MinutesState] = mapped_column(
-        _enum(MinutesState, "minutes_state"), default=MinutesState.DRAFT
+        enum_column(MinutesState, "minutes_state"), default=MinutesState.DRAFT
     )
-    #: Raised by one at every saved text; an edit based on an older version is refused.
-    version: Mapped[int] = mapped_column(default=1)
     #: The member the lead appointed to write the draft (besides the leads).
     minute_taker_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
@@ -334,7 +289,7 @@ class ActionItem(db.Model):
     )
     due_on: Mapped[date | None] = mapped_column(sa.Date)
     status: Mapped[ActionStatus] = mapped_column(
-        _enum(ActionStatus, "action_status"), default=ActionStatus.OPEN
+        enum_column(ActionStatus, "action_status"), default=ActionStatus.OPEN
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -137,7 +137,7 @@ def _values(form: MeetingForm) -> services.MeetingValues:
         location=form.location.data or None,
         online_url=form.online_url.data or None,
         invitee_ids=list(form.invitees.data or []),
-        minute_taker_id=form.minute_taker_id.id_or_none,
+        minute_taker_id=form.minute_taker_id.data,
     )
 
 
@@ -213,7 +213,7 @@ def _fill_from(form: MeetingForm, meeting: Meeting, *, start=None, end=None) -> 
     form.invitees.data = [a.user_id for a in meeting.attendances if a.user_id in members]
     minutes = meeting.minutes
     taker = minutes.minute_taker_id if minutes else None
-    form.minute_taker_id.data = str(taker) if taker else ""
+    form.minute_taker_id.data = taker
 
 
 @bp.route(MEETING + "/edit", methods=["GET", "POST"])
@@ -343,9 +343,9 @@ def _agenda_form(meeting: Meeting) -> AgendaItemForm:
 def _agenda_values(form: AgendaItemForm) -> dict[str, Any]:
     return {
         "title": form.title.data,
-        "presenter_id": form.presenter_id.id_or_none,
+        "presenter_id": form.presenter_id.data,
         "duration_minutes": form.duration_minutes.data,
-        "document_id": form.document_id.id_or_none,
+        "document_id": form.document_id.data,
     }
 
 
@@ -392,9 +392,9 @@ def edit_agenda_item(slug: str, meeting_id: int, item_id: int):
     form = _agenda_form(meeting)
     if request.method == "GET":
         form.title.data = item.title
-        form.presenter_id.data = str(item.presenter_id) if item.presenter_id else ""
+        form.presenter_id.data = item.presenter_id
         form.duration_minutes.data = item.duration_minutes
-        form.document_id.data = str(item.document_id) if item.document_id else ""
+        form.document_id.data = item.document_id
     if form.validate_on_submit():
         try:
             changed = services.update_agenda_item(item, **_agenda_values(form), actor=current_user)

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SearchField, SelectField
 from wtforms.validators import Length, Optional
 
-from app.core.forms import BaseForm
+from app.core.forms import BaseForm, IdSelectField
 from app.core.i18n import country_name
 from app.groups.models import WorkingGroup
 from app.members.services import DirectoryFilters, Region
@@ -22,10 +22,10 @@ class DirectoryFilterForm(BaseForm):
         csrf = False
 
     q = SearchField(_l("Name or e-mail"), validators=[Optional(), Length(max=100)])
-    group = SelectField(_l("Working group"), validators=[Optional()], validate_choice=True)
+    group = IdSelectField(_l("Working group"), validators=[Optional()])
     region = SelectField(_l("Region"), validators=[Optional()], validate_choice=True)
     country = SelectField(_l("Country / region"), validators=[Optional()], validate_choice=True)
-    organisation = SelectField(_l("Organisation"), validators=[Optional()], validate_choice=True)
+    organisation = IdSelectField(_l("Organisation"), validators=[Optional()])
     expertise = SearchField(_l("Expertise"), validators=[Optional(), Length(max=100)])
 
     def __init__(
@@ -50,15 +50,13 @@ class DirectoryFilterForm(BaseForm):
 
     def filters(self) -> DirectoryFilters:
         """Return the filters the reader chose; a value that is not valid is ignored."""
-        group = self._valid("group")
         region = self._valid("region")
-        organisation = self._valid("organisation")
         return DirectoryFilters(
             search=self._valid("q"),
-            group_id=int(group) if group else None,
+            group_id=None if self.group.errors else self.group.data,
             country=self._valid("country"),
             region=Region(region) if region else None,
-            organisation_id=int(organisation) if organisation else None,
+            organisation_id=None if self.organisation.errors else self.organisation.data,
             expertise=self._valid("expertise"),
         )
 

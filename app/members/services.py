@@ -43,7 +43,7 @@ from app.auth.models import User
 from app.core import audit
 from app.core.audit import AuditEvent
 from app.core.bookkeeping import Bookkeeping, record_bookkeeping
-from app.core.database import utcnow
+from app.core.database import LabelledEnum, utcnow
 from app.core.i18n import is_valid_timezone
 from app.core.mail import OutboxEmail
 from app.core.paging import paginate
@@ -73,23 +73,12 @@ EUROPE = EU | frozenset({
 CHINA = frozenset({"CN", "HK", "MO"})
 
 
-class Region(enum.StrEnum):
+class Region(LabelledEnum):
     """Where a member works, as the directory groups it."""
 
-    EUROPE = "europe"
-    CHINA = "china"
-    ELSEWHERE = "elsewhere"
-
-    @property
-    def label(self) -> str:
-        return str(REGION_LABELS[self])
-
-
-REGION_LABELS = {
-    Region.EUROPE: _l("Europe"),
-    Region.CHINA: _l("China"),
-    Region.ELSEWHERE: _l("Elsewhere"),
-}
+    EUROPE = "europe", _l("Europe")
+    CHINA = "china", _l("China")
+    ELSEWHERE = "elsewhere", _l("Elsewhere")
 
 
 def country_column() -> sa.ColumnElement[str | None]:

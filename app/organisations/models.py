@@ -2,43 +2,27 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.database import UTCDateTime, utcnow
+from app.core.database import LabelledEnum, UTCDateTime, enum_column, utcnow
 from app.core.i18n import localised
 from app.extensions import db
 
 
-class OrganisationKind(enum.StrEnum):
+class OrganisationKind(LabelledEnum):
     """What kind of body an organisation is."""
 
-    FUNDER = "funder"
-    MINISTRY = "ministry"
-    UNIVERSITY = "university"
-    HOSPITAL = "hospital"
-    COMPANY = "company"
-    PATIENT_ORGANISATION = "patient_organisation"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return str(ORGANISATION_KIND_LABELS[self])
-
-
-ORGANISATION_KIND_LABELS = {
-    OrganisationKind.FUNDER: _l("Funder"),
-    OrganisationKind.MINISTRY: _l("Ministry"),
-    OrganisationKind.UNIVERSITY: _l("University or research institute"),
-    OrganisationKind.HOSPITAL: _l("Hospital"),
-    OrganisationKind.COMPANY: _l("Company"),
-    OrganisationKind.PATIENT_ORGANISATION: _l("Patient organisation"),
-    OrganisationKind.OTHER: _l("Other"),
-}
+    FUNDER = "funder", _l("Funder")
+    MINISTRY = "ministry", _l("Ministry")
+    UNIVERSITY = "university", _l("University or research institute")
+    HOSPITAL = "hospital", _l("Hospital")
+    COMPANY = "company", _l("Company")
+    PATIENT_ORGANISATION = "patient_organisation", _l("Patient organisation")
+    OTHER = "other", _l("Other")
 
 
 class Organisation(db.Model):
@@ -52,14 +36,7 @@ class Organisation(db.Model):
     #: ISO 3166-1 alpha-2 code.
     country: Mapped[str] = mapped_column(sa.String(2))
     kind: Mapped[OrganisationKind] = mapped_column(
-        sa.Enum(
-            OrganisationKind,
-            name="organisation_kind",
-            values_callable=lambda e: [m.value for m in e],
-            native_enum=False,
-            length=32,
-            validate_strings=True,
-        ),
+        enum_column(OrganisationKind, "organisation_kind", length=32),
         default=OrganisationKind.OTHER,
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

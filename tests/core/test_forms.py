@@ -196,3 +196,80 @@ def test_dates_outside_the_range_are_a_form_error(app, text, ok):
         assert "1900" in form.day.errors[0] and "2100" in form.day.errors[0]
     else:
         assert form.day.data == date.fromisoformat(text)
+
+
+# The id-select field ---------------------------------------------------------------------------
+
+from flask_babel import force_locale  # noqa: E402
+from flask_babel import lazy_gettext as _l  # noqa: E402
+from wtforms.widgets import HiddenInput  # noqa: E402
+
+from app.core.forms import IdSelectField  # noqa: E402
+from app.core.routing import MAX_ID  # noqa: E402
+
+
+class PickForm(BaseForm):
+    class Meta:
+        csrf = False
+
+    #: A select with fixed choices (and a blank one).
+    owner = IdSelectField("Owner", validators=[Optional()])
+    #: A search-as-you-type picker: any id, the service checks it.
+    person = IdSelectField(
+        "Person",
+        widget=HiddenInput(),
+        validators=[Optional()],
+        validate_choice=False,
+        message=_l("Choose a person from the list."),
+    )
+
+
+def pick(app, **values):
+    with app.test_request_context(method="POST"):
+        form = PickForm(formdata=MultiDict(values))
+        form.owner.choices = [("", "—"), ("7", "Anna"), ("42", "Li Wei")]
+        valid = form.validate()
+        return form, valid
+
+
+def test_an_id_from_the_choices_is_an_int(app):
+    form, valid = pick(app, owner="42", person=str(MAX_ID))
+    assert valid
+    assert form.owner.data == 42 and form.person.data == MAX_ID
+
+
+def test_nothing_chosen_is_none(app):
+    form, valid = pick(app, owner="", person="")
+    assert valid and form.owner.data is None and form.person.data is None
+    form, valid = pick(app)
+    assert valid and form.owner.data is None and form.person.data is None
+
+
+@pytest.mark.parametrize(
+    "text", ["0", "-1", "007", "٣", "1.5", "x", " 7", str(MAX_ID + 1), "9" * 30, "7\x00"]
+)
+def test_anything_but_an_id_is_one_translated_error(app, text):
+    form, valid = pick(app, owner="7", person=text)
+    assert not valid and form.person.data is None
+    assert form.person.errors == ["Choose a person from the list."]
+    with app.test_request_context(), force_locale("zh"):
+        form, valid = pick(app, owner=text)
+        assert form.owner.errors == ["请从列表中选择。"]
+
+
+def test_an_id_not_offered_is_refused_unless_the_service_checks(app):
+    form, valid = pick(app, owner="8", person="8")
+    assert not valid
+    assert form.owner.errors == ["Choose from the list."] and not form.person.errors
+
+
+def test_a_chosen_id_is_selected_and_a_picker_shows_it(app):
+    with app.test_request_context():
+        form = PickForm(data={"owner": 42, "person": 7})
+        form.owner.choices = [("", "—"), ("7", "Anna"), ("42", "Li Wei")]
+        assert [choice.selected for choice in form.owner.iter_choices()] == [False, False, True]
+        assert 'value="7"' in form.person()
+        blank = PickForm()
+        blank.owner.choices = [("", "—"), ("7", "Anna")]
+        assert [choice.selected for choice in blank.owner.iter_choices()] == [True, False]
+        assert 'value=""' in blank.person()

@@ -63,7 +63,7 @@ def test_adding_a_member_records_it(cast, make_user, login_as, post, client):
         ({"user_id": "999999", "role": "member"}, "There is no active account to add"),
         ({"user_id": "99999999999999", "role": "member"}, "Choose a person from the list."),
         ({"user_id": "", "role": "member"}, "This field is required."),
-        ({"user_id": "1\x00", "role": "member"}, "This field is required."),
+        ({"user_id": "1\x00", "role": "member"}, "Choose a person from the list."),
         ({"role": "member"}, "This field is required."),
         ({"user_id": "{newcomer}", "role": ""}, "This field is required."),
         ({"user_id": "{newcomer}", "role": "superlead"}, "Choose a role from the list."),

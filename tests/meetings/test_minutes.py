@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.core.audit import AuditEvent
+from app.core.errors import StaleEdit
 from app.core.mail import OutboxEmail, send_pending
 from app.extensions import db
 from app.meetings import minutes as minutes_service
@@ -378,9 +379,9 @@ def test_the_save_is_a_compare_and_set_even_when_the_check_passed(app, team, mee
             sa.text("UPDATE minutes SET text = 'theirs', version = 2 WHERE id = :id"),
             {"id": minutes.id},
         )
-    with app.test_request_context(), pytest.raises(minutes_service.MinutesConflict) as caught:
+    with app.test_request_context(), pytest.raises(StaleEdit) as caught:
         minutes_service.save_minutes(minutes, "mine", 1, actor=team.lead)
-    assert caught.value.minutes.text == "theirs"
+    assert caught.value.current.text == "theirs"
     assert reload(minutes).text == "theirs"
 
 

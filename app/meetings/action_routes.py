@@ -67,7 +67,7 @@ def add_action_item(slug: str, meeting_id: int):
         services.add_action_item(
             meeting,
             text=form.text.data,
-            owner_id=form.owner_id.id_or_none,
+            owner_id=form.owner_id.data,
             due_on=form.due_on.data,
             actor=current_user,
         )

@@ -28,6 +28,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from app.auth.models import User
+from app.core.errors import ServiceError
 from app.core.formats import BEIJING, BRUSSELS, format_span, place_name, utc_offset
 from app.core.i18n import country_name, is_valid_timezone
 
@@ -36,12 +37,8 @@ WORKDAY_START = time(8, 0)
 WORKDAY_END = time(20, 0)
 
 
-class LocalTimeError(ValueError):
+class LocalTimeError(ServiceError, ValueError):
     """A wall-clock time that cannot name one instant in its zone; `message` says why."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def _locale() -> Locale:

@@ -242,7 +242,11 @@ def test_sign_out_from_the_user_menu(
     if viewport == PHONE:
         expect(user_menu).to_be_hidden()
         page.get_by_role("button", name="Show the menu").click()
+        # Bootstrap marks the menu `show` once it has finished opening; a click on the user
+        # menu while it still slides open can land before the menu is where it is drawn.
+        expect(page.locator("#main-nav")).to_have_class(re.compile(r"\bshow\b"))
     user_menu.click()
+    expect(user_menu).to_have_attribute("aria-expanded", "true")
     expect(sign_out).to_be_visible()
     sign_out.click()
 

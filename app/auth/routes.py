@@ -26,6 +26,7 @@ from app.auth.forms import (
 )
 from app.auth.passwords import verify_password
 from app.core.errors import ServiceError, show_on_form
+from app.core.forms import ButtonForm
 from app.core.i18n import SESSION_LANGUAGE_KEY, current_language
 from app.core.urls import safe_next
 from app.extensions import limiter
@@ -196,18 +197,23 @@ def request_email_change():
     )
 
 
-@bp.route("/profile/email/confirm/<token>")
+@bp.route("/profile/email/confirm/<token>", methods=["GET", "POST"])
 def confirm_email_change(token: str):
-    """Change the account's address from the link sent to the new one.
+    """Show the change the link asks for (GET); make it when the person confirms (POST).
 
-    The signed token is the proof, so no session is needed: the link works signed out, and
-    signed in as someone else it changes the account the token names, never the signed-in one.
+    Opening the link changes nothing: a mail scanner that follows every link must not change
+    an address. The signed token is the proof, so no session is needed: the link works signed
+    out, and signed in as someone else it changes the account the token names, never the
+    signed-in one.
     """
     if len(token) > 1000:
         abort(404)
     change = services.email_change_from_token(token)
     if change is None:
         return render_template("auth/email_change_invalid.html"), 404
+    form = ButtonForm()
+    if not form.validate_on_submit():
+        return render_template("auth/email_change_confirm.html", change=change, token=token)
     try:
         services.confirm_email_change(change, locale=change.user.locale or current_language())
     except ServiceError as exc:

@@ -216,3 +216,7 @@ class IdSelectField(SelectField):
     def _value(self) -> str:
         """Return the id as text, for a hidden input (a picker's field)."""
         return "" if self.data is None else str(self.data)
+
+
+class ButtonForm(BaseForm):
+    """A button that only needs the CSRF token (remove, reopen, discard, confirm …)."""

@@ -11,9 +11,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.core.errors import ServiceError, show_on_form
+from app.core.forms import ButtonForm
 from app.core.urls import safe_next
 from app.meetings import services
-from app.meetings.forms import ActionItemForm, ActionStatusForm, ButtonForm, DecisionForm
+from app.meetings.forms import ActionItemForm, ActionStatusForm, DecisionForm
 from app.meetings.models import ActionItem, ActionStatus, Decision, Meeting, Minutes
 from app.meetings.routes import MEETING, _to_meeting, bp, load_meeting, render_detail
 from app.permissions import require

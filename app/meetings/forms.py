@@ -255,10 +255,6 @@ class MoveForm(BaseForm):
     direction = ChoiceField(choices=[SelectChoice("up"), SelectChoice("down")])
 
 
-class ButtonForm(BaseForm):
-    """A button that only needs the CSRF token (remove, reopen, discard …)."""
-
-
 class VersionedButtonForm(BaseForm):
     """A button acting on the minutes as the user read them (circulate, approve)."""
 

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 
 from app.core.database import utcnow
 from app.core.errors import ServiceError, StaleEdit
-from app.core.forms import has_forbidden_characters
+from app.core.forms import ButtonForm, has_forbidden_characters
 from app.core.markdown import render_markdown
 from app.core.routing import parse_id
 from app.extensions import csrf
@@ -23,7 +23,6 @@ from app.meetings import minutes as minutes_service
 from app.meetings import services
 from app.meetings.forms import (
     MINUTES_MAX_LENGTH,
-    ButtonForm,
     CommentForm,
     MinutesForm,
     VersionedButtonForm,

@@ -27,6 +27,7 @@ from flask_login import current_user, login_required
 
 from app.core.database import utcnow
 from app.core.errors import ServiceError, show_on_form
+from app.core.forms import ButtonForm
 from app.core.i18n import select_timezone
 from app.core.mail import external_url
 from app.core.paging import page_arg
@@ -36,7 +37,6 @@ from app.meetings import feeds, ics, services, times
 from app.meetings.forms import (
     ActionItemForm,
     AgendaItemForm,
-    ButtonForm,
     CancelForm,
     CommentForm,
     DecisionForm,

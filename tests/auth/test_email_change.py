@@ -36,6 +36,15 @@ def link_path(message) -> str:
     return match.group(1)
 
 
+def confirm(client, path: str):
+    """Open a confirmation link and, if it shows the confirmation page, press its button."""
+    response = client.get(path)
+    if response.status_code != 200:
+        return response
+    token = csrf_token_from(response.get_data(as_text=True))
+    return client.post(path, data={"csrf_token": token})
+
+
 def outbox() -> list[OutboxEmail]:
     return list(db.session.scalars(sa.select(OutboxEmail).order_by(OutboxEmail.id)))
 
@@ -50,7 +59,7 @@ def sign_in(client, email, password=DEFAULT_PASSWORD):
 
 
 def test_the_full_change_through_the_e_mails(client, make_user, login_as, smtp_server):
-    """Link to the new address; the change happens on opening it; the old address is told."""
+    """Link to the new address; the change happens on confirming it; the old address is told."""
     user = make_user(email="wang.lei@old.example.cn", name="Wang Lei", locale="en")
     login_as(user)
     response = ask(client)
@@ -64,7 +73,7 @@ def test_the_full_change_through_the_e_mails(client, make_user, login_as, smtp_s
     assert confirmation["To"] == NEW
     assert "Confirm the new e-mail address" in confirmation["Subject"]
 
-    response = client.get(link_path(confirmation))
+    response = confirm(client, link_path(confirmation))
     assert response.status_code == 302
     assert response.location == "/profile"
     db.session.expire_all()
@@ -95,7 +104,7 @@ def test_the_e_mails_are_in_the_members_language(client, make_user, login_as, sm
     assert (message.recipient, message.locale) == (NEW, "zh")
     assert '<html lang="zh-Hans">' in message.body_html
     path = re.search(r"(/profile/email/confirm/\S+)", message.body_text).group(1)
-    client.get(path)
+    confirm(client, path)
     notice = outbox()[1]
     assert (notice.recipient, notice.locale) == (old_email, "zh")
 
@@ -105,8 +114,8 @@ def test_the_link_works_once(client, make_user, login_as):
     user = make_user()
     login_as(user)
     path = f"/profile/email/confirm/{make_email_change_token(user, NEW)}"
-    assert client.get(path).status_code == 302
-    response = client.get(path)
+    assert confirm(client, path).status_code == 302
+    response = confirm(client, path)
     assert response.status_code == 404
     assert "This link no longer works" in response.get_data(as_text=True)
     assert len(events("email.changed")) == 1
@@ -117,8 +126,8 @@ def test_a_change_made_meanwhile_kills_the_older_link(client, make_user):
     user = make_user()
     first = make_email_change_token(user, "first@example.org")
     second = make_email_change_token(user, "second@example.org")
-    assert client.get(f"/profile/email/confirm/{second}").status_code == 302
-    assert client.get(f"/profile/email/confirm/{first}").status_code == 404
+    assert confirm(client, f"/profile/email/confirm/{second}").status_code == 302
+    assert confirm(client, f"/profile/email/confirm/{first}").status_code == 404
     db.session.expire_all()
     assert user.email == "second@example.org"
 
@@ -128,11 +137,11 @@ def test_the_link_expires_after_48_hours(client, make_user, app):
     user = make_user()
     path = f"/profile/email/confirm/{make_email_change_token(user, NEW)}"
     with time_machine.travel(utcnow().timestamp() + 48 * 3600 + 60):
-        assert client.get(path).status_code == 404
+        assert confirm(client, path).status_code == 404
     db.session.expire_all()
     assert user.email != NEW
     with time_machine.travel(utcnow().timestamp() + 47 * 3600):
-        assert client.get(path).status_code == 302
+        assert confirm(client, path).status_code == 302
 
 
 def test_a_forged_or_garbled_link_is_refused(client, make_user):
@@ -140,17 +149,17 @@ def test_a_forged_or_garbled_link_is_refused(client, make_user):
     user = make_user()
     token = make_email_change_token(user, NEW)
     garbled = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
-    assert client.get(f"/profile/email/confirm/{garbled}").status_code == 404
-    assert client.get(f"/profile/email/confirm/{'x' * 5000}").status_code == 404
+    assert confirm(client, f"/profile/email/confirm/{garbled}").status_code == 404
+    assert confirm(client, f"/profile/email/confirm/{'x' * 5000}").status_code == 404
     assert client.get("/profile/email/confirm/%00%FF").status_code == 404
     forged = URLSafeTimedSerializer("another key", salt=services.EMAIL_CHANGE_SALT).dumps(
         {"uid": user.id, "old": user.email, "new": NEW}
     )
-    assert client.get(f"/profile/email/confirm/{forged}").status_code == 404
+    assert confirm(client, f"/profile/email/confirm/{forged}").status_code == 404
     reset_salt = URLSafeTimedSerializer(
         client.application.config["SECRET_KEY"], salt=services.RESET_SALT
     ).dumps({"uid": user.id, "old": user.email, "new": NEW})
-    assert client.get(f"/profile/email/confirm/{reset_salt}").status_code == 404
+    assert confirm(client, f"/profile/email/confirm/{reset_salt}").status_code == 404
     db.session.expire_all()
     assert user.email != NEW
 
@@ -161,7 +170,7 @@ def test_a_deactivated_accounts_link_is_refused(client, make_user):
     path = f"/profile/email/confirm/{make_email_change_token(user, NEW)}"
     user.is_active_account = False
     db.session.commit()
-    assert client.get(path).status_code == 404
+    assert confirm(client, path).status_code == 404
 
 
 def test_a_taken_address_is_refused_when_asking(client, make_user, login_as):
@@ -182,7 +191,7 @@ def test_an_address_taken_before_confirming_is_refused(client, make_user, login_
     ask(client)
     path = re.search(r"(/profile/email/confirm/\S+)", outbox()[0].body_text).group(1)
     make_user(email=NEW)
-    response = client.get(path)
+    response = confirm(client, path)
     assert response.status_code == 409
     assert "Another account already uses this address." in response.get_data(as_text=True)
     db.session.expire_all()
@@ -197,7 +206,7 @@ def test_an_address_taken_at_the_same_moment_is_refused(client, make_user, monke
     path = f"/profile/email/confirm/{make_email_change_token(user, NEW)}"
     make_user(email=NEW)
     monkeypatch.setattr(services, "_address_taken", lambda email, user: False)
-    response = client.get(path)
+    response = confirm(client, path)
     assert response.status_code == 409
     db.session.expire_all()
     assert user.email != NEW
@@ -248,7 +257,7 @@ def test_the_request_is_audited(client, make_user, login_as):
 def test_the_link_works_signed_out(client, make_user):
     """The token is the proof: no session is needed, and the visitor is sent to sign in."""
     user = make_user()
-    response = client.get(f"/profile/email/confirm/{make_email_change_token(user, NEW)}")
+    response = confirm(client, f"/profile/email/confirm/{make_email_change_token(user, NEW)}")
     assert response.status_code == 302
     assert response.location == "/login"
     db.session.expire_all()
@@ -260,7 +269,7 @@ def test_signed_in_as_someone_else_the_link_changes_only_its_account(client, mak
     owner = make_user()
     other = make_user(email="other@example.org")
     login_as(other)
-    response = client.get(f"/profile/email/confirm/{make_email_change_token(owner, NEW)}")
+    response = confirm(client, f"/profile/email/confirm/{make_email_change_token(owner, NEW)}")
     assert response.status_code == 302
     assert response.location == "/"
     db.session.expire_all()
@@ -272,7 +281,7 @@ def test_the_session_survives_the_change(client, make_user, login_as):
     """The member stays signed in after changing their address."""
     user = make_user()
     login_as(user)
-    client.get(f"/profile/email/confirm/{make_email_change_token(user, NEW)}")
+    confirm(client, f"/profile/email/confirm/{make_email_change_token(user, NEW)}")
     assert client.get("/profile").status_code == 200
     db.session.expire_all()
     assert db.session.get(User, user.id).email == NEW
@@ -294,3 +303,30 @@ def test_asking_is_rate_limited(client, make_user, login_as):
     data = {"new_email": NEW, "email_password": "wrong password", "csrf_token": token}
     statuses = [client.post("/profile/email", data=data).status_code for _ in range(11)]
     assert statuses == [200] * 10 + [429]
+
+
+def test_opening_the_link_changes_nothing(client, make_user):
+    """A GET shows what will change, with a button; only the button's POST changes it."""
+    user = make_user(name="Wang Lei")
+    path = f"/profile/email/confirm/{make_email_change_token(user, NEW)}"
+    for _ in range(2):  # a mail scanner may open it twice
+        response = client.get(path)
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        assert NEW in page and "Use this address" in page and 'method="post"' in page
+    db.session.expire_all()
+    assert user.email != NEW
+    assert events("email.changed") == []
+    assert client.post(path, data={}).status_code == 400  # no CSRF token: nothing happens
+    db.session.expire_all()
+    assert user.email != NEW
+    assert confirm(client, path).status_code == 302
+    db.session.expire_all()
+    assert user.email == NEW
+
+
+def test_the_confirmation_page_speaks_chinese(client, make_user):
+    user = make_user()
+    path = f"/profile/email/confirm/{make_email_change_token(user, NEW)}"
+    page = client.get(path, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "确认新的电子邮件地址" in page and "使用此地址" in page

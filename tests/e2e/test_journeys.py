@@ -257,3 +257,25 @@ def test_sign_out_from_the_user_menu(
     page.goto("/")
     expect(page).to_have_url(re.compile(re.escape(f"{live_server}/login") + r"(\?.*)?$"))
     expect(page.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
+
+
+def test_confirm_a_new_address_from_the_link(
+    page: Page, live_server: str, make_user, screenshot, check_accessibility,
+) -> None:
+    """Opening the e-mail's link shows the new address; only the button changes the account."""
+    from app.auth.services import make_email_change_token
+
+    user = make_user(name="Wang Lei", email="wang.lei@old.example.cn")
+    link = f"/profile/email/confirm/{make_email_change_token(user, 'wang.lei@pku.example.cn')}"
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirm the new e-mail address")
+    expect(page.get_by_text("wang.lei@pku.example.cn")).to_be_visible()
+    capture_in_both_languages(page, "email-change-confirm", screenshot, check_accessibility)
+    db.session.expire_all()
+    assert user.email == "wang.lei@old.example.cn"  # opening the link changed nothing
+
+    page.get_by_role("button", name="Use this address").click()
+    expect(page).to_have_url(f"{live_server}/login")
+    expect(page.get_by_role("status")).to_contain_text("wang.lei@pku.example.cn")
+    sign_in(page, "wang.lei@pku.example.cn", DEFAULT_PASSWORD)
+    expect(page).to_have_url(f"{live_server}/")

@@ -11,6 +11,9 @@ ROWS: dict[tuple[str, str], Row] = {
     ("auth.confirm_email_change", "GET"): Row(
         everyone(404), lambda w: "/profile/email/confirm/not-a-token"
     ),
+    ("auth.confirm_email_change", "POST"): Row(
+        everyone(404), lambda w: "/profile/email/confirm/not-a-token"
+    ),
     ("members.export_data", "GET"): Row(signed_in(200), lambda w: "/profile/data.json"),
     ("site.privacy", "GET"): Row(everyone(200), lambda w: "/privacy"),
 }

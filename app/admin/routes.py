@@ -19,7 +19,6 @@ from app.admin.forms import (
     invite_form,
 )
 from app.auth.models import SiteRole, User
-from app.core.audit import action_label, object_type_label
 from app.core.errors import ServiceError, show_on_form
 from app.core.i18n import select_timezone
 from app.core.paging import page_arg
@@ -141,16 +140,12 @@ def revoke_invitation(invitation_id: int):
 
 
 def _render_account(user: User, erase_form: EraseForm | None = None, status: int = 200):
-    events = services.recent_events_of(user)
     return render_template(
         "admin/user.html",
         user=user,
         role_form=SiteRoleForm(site_role=user.site_role.value),
         erase_form=erase_form or EraseForm(expected_email=user.email),
-        events=events,
-        people=services.people_in(events),
-        action_label=action_label,
-        object_type_label=object_type_label,
+        entries=audit_entries(services.recent_events_of(user), current_user),
     ), status
 
 

@@ -442,15 +442,3 @@ def search_audit_events(filters: AuditFilters, page: int = 1) -> Pagination:
         count=True,
     )
 
-
-def people_in(events: list[AuditEvent]) -> dict[int, User]:
-    """Return, in one query, the accounts that acted in or are the object of the events."""
-    ids = {event.actor_id for event in events if event.actor_id is not None}
-    ids |= {
-        int(event.object_id)
-        for event in events
-        if event.object_type == "user" and event.object_id and event.object_id.isdigit()
-    }
-    if not ids:
-        return {}
-    return {user.id: user for user in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}

@@ -57,6 +57,9 @@ def test_the_account_page_shows_details_groups_history_and_actions(
         assert text in html
     assert "WG5 · Data sharing" in html and "Lead" in html
     assert "Site role changed" in html and "Account created" in html
+    history = html[html.index('id="history-heading"') :]
+    assert f'<a href="/admin/users/{person.id}">Claire Martin</a>' in history
+    assert f"#{person.id}" not in history  # the account by name, never by number
     for action in ("role", "reset-link", "deactivate", "erase"):
         assert f'action="/admin/users/{person.id}/{action}"' in html
     assert "/reactivate" not in html

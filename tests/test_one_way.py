@@ -27,6 +27,7 @@ ONE_PLACE = [
     (r"sa\.Enum\(", "core/database.py", "app.core.database.enum_column"),
     (r"def safe_next\(", "core/urls.py", "app.core.urls.safe_next"),
     (r"def show_on_form\(|\.errors\.append\(exc", "core/errors.py", "app.core.errors.show_on_form"),
+    (r"def _?strip\(", "core/forms.py", "app.core.forms.strip"),
 ]
 
 #: An exception class that carries a translated `message` of its own is a service-error copy.
@@ -70,6 +71,7 @@ def test_the_checks_find_a_copy(tmp_path):
         r"sa\.Enum\(": "sa.Enum(Status, native_enum=False)",
         r"def safe_next\(": "def safe_next(target):",
         r"def show_on_form\(|\.errors\.append\(exc": "form.name.errors.append(exc.message)",
+        r"def _?strip\(": "def _strip(value):",
     }
     for pattern, _home, _instead in ONE_PLACE:
         assert re.search(pattern, samples[pattern]), pattern

@@ -18,7 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from app.core.forms import BaseForm, IdSelectField
+from app.core.forms import BaseForm, IdSelectField, strip
 from app.deliverables.models import (
     DeliverableStatus,
     DeliverableType,
@@ -36,10 +36,6 @@ DUE_HELP = _l(
 )
 
 
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
-
-
 def _as_text(value: Any) -> str:
     """Show a stored value (an id, an enum, None) as the select's option value."""
     return "" if value is None else str(value)
@@ -53,17 +49,17 @@ def valid_due(_form: BaseForm, field: StringField) -> None:
 class DeliverableForm(BaseForm):
     code = StringField(
         _l("Code"),
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(REQUIRED), Length(max=16)],
         description=_l("As in the grant agreement, e.g. D2.3."),
     )
     title_en = StringField(
         _l("Title in English"),
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(REQUIRED), Length(max=300)],
     )
     title_zh = StringField(
-        _l("Title in Chinese"), filters=[_strip], validators=[Optional(), Length(max=300)]
+        _l("Title in Chinese"), filters=[strip], validators=[Optional(), Length(max=300)]
     )
     description = TextAreaField(
         _l("Description"),
@@ -72,7 +68,7 @@ class DeliverableForm(BaseForm):
     )
     work_package = StringField(
         _l("Work package"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Optional(), Length(max=16)],
         description=_l("Left blank, it follows the code: D2.3 belongs to WP2."),
     )
@@ -89,7 +85,7 @@ class DeliverableForm(BaseForm):
     )
     due = StringField(
         _l("Due"),
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(REQUIRED), Length(max=20), valid_due],
         description=DUE_HELP,
     )
@@ -128,21 +124,21 @@ class DeliverableForm(BaseForm):
 class MilestoneForm(BaseForm):
     code = StringField(
         _l("Code"),
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(REQUIRED), Length(max=16)],
         description=_l("As in the grant agreement, e.g. MS3."),
     )
     title_en = StringField(
         _l("Title in English"),
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(REQUIRED), Length(max=300)],
     )
     title_zh = StringField(
-        _l("Title in Chinese"), filters=[_strip], validators=[Optional(), Length(max=300)]
+        _l("Title in Chinese"), filters=[strip], validators=[Optional(), Length(max=300)]
     )
     due = StringField(
         _l("Due"),
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(REQUIRED), Length(max=20), valid_due],
         description=DUE_HELP,
     )

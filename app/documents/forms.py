@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.auth.forms import REQUIRED
 from app.core.errors import ServiceError
-from app.core.forms import BaseForm, IdSelectField
+from app.core.forms import BaseForm, IdSelectField, strip
 from app.core.routing import parse_id
 from app.documents import services
 from app.documents.files import KIND_LABELS
@@ -26,10 +26,6 @@ from app.documents.models import Visibility
 
 TITLE_HELP = _l("Leave it empty to use the file's name.")
 TAGS_HELP = _l("Separate tags with commas, e.g. minutes, 2021, 会议.")
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def visibility_choices() -> list[SelectChoice]:
@@ -61,16 +57,16 @@ class UploadForm(BaseForm):
     files = MultipleFileField(_l("Files"), validators=[FileRequired(REQUIRED)])
     title = StringField(
         _l("Title"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Optional(), Length(max=services.MAX_TITLE_LENGTH)],
     )
     description = TextAreaField(
         _l("Description"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Optional(), Length(max=services.MAX_DESCRIPTION_LENGTH)],
     )
     tags = StringField(
-        _l("Tags"), filters=[_strip], validators=[Optional(), Length(max=1000), valid_tags]
+        _l("Tags"), filters=[strip], validators=[Optional(), Length(max=1000), valid_tags]
     )
     visibility = SelectField(
         _l("Visibility"), choices=visibility_choices, default=Visibility.GROUP.value
@@ -94,7 +90,7 @@ class VersionForm(BaseForm):
     file = FileField(_l("New version"), validators=[FileRequired(REQUIRED)])
     comment = StringField(
         _l("What changed?"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Optional(), Length(max=services.MAX_COMMENT_LENGTH)],
     )
     submit = SubmitField(_l("Upload the new version"))
@@ -105,16 +101,16 @@ class DocumentForm(BaseForm):
 
     title = StringField(
         _l("Title"),
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(REQUIRED), Length(max=services.MAX_TITLE_LENGTH)],
     )
     description = TextAreaField(
         _l("Description"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Optional(), Length(max=services.MAX_DESCRIPTION_LENGTH)],
     )
     tags = StringField(
-        _l("Tags"), filters=[_strip], validators=[Optional(), Length(max=1000), valid_tags]
+        _l("Tags"), filters=[strip], validators=[Optional(), Length(max=1000), valid_tags]
     )
     visibility = SelectField(_l("Visibility"), choices=visibility_choices)
     submit = SubmitField(_l("Save"))
@@ -132,7 +128,7 @@ class FolderForm(BaseForm):
 
     name = StringField(
         _l("Folder name"),
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(REQUIRED), Length(max=services.MAX_FOLDER_NAME_LENGTH)],
     )
     submit = SubmitField(_l("Save"))
@@ -160,10 +156,10 @@ class FilterForm(BaseForm):
     class Meta:
         csrf = False
 
-    q = SearchField(_l("Search"), filters=[_strip], validators=[Optional(), Length(max=200)])
+    q = SearchField(_l("Search"), filters=[strip], validators=[Optional(), Length(max=200)])
     kind = SelectField(_l("Type"), choices=kind_choices, validators=[Optional()])
     uploader = SelectField(_l("Uploaded by"), choices=[], validators=[Optional()])
-    tag = StringField(_l("Tag"), filters=[_strip], validators=[Optional(), Length(max=100)])
+    tag = StringField(_l("Tag"), filters=[strip], validators=[Optional(), Length(max=100)])
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("Until"), validators=[Optional()])
     sort = SelectField(

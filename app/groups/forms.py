@@ -22,16 +22,12 @@ from wtforms.validators import (
 from wtforms.widgets import HiddenInput
 
 from app.auth.forms import REQUIRED
-from app.core.forms import BaseForm, IdSelectField
+from app.core.forms import BaseForm, IdSelectField, strip
 from app.groups.models import GroupRole
 from app.groups.services import SLUG_MAX_LENGTH
 
 #: Slugs that would clash with the pages under /groups/.
 RESERVED_SLUGS = frozenset({"new"})
-
-
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
 
 
 def role_choices() -> list[tuple[str, str]]:
@@ -70,7 +66,7 @@ class RoleField(SelectField):
 class GroupForm(BaseForm):
     code = StringField(
         _l("Code"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(REQUIRED),
             Length(max=16),
@@ -82,7 +78,7 @@ class GroupForm(BaseForm):
     )
     slug = StringField(
         _l("Address"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(REQUIRED),
             Length(max=SLUG_MAX_LENGTH),
@@ -95,11 +91,11 @@ class GroupForm(BaseForm):
     )
     name_en = StringField(
         _l("Name in English"),
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(REQUIRED), Length(max=200)],
     )
     name_zh = StringField(
-        _l("Name in Chinese"), filters=[_strip], validators=[Optional(), Length(max=200)]
+        _l("Name in Chinese"), filters=[strip], validators=[Optional(), Length(max=200)]
     )
     description_en = TextAreaField(
         _l("Description in English"), validators=[Optional(), Length(max=5000)]
@@ -109,12 +105,12 @@ class GroupForm(BaseForm):
     )
     priority_en = StringField(
         _l("Action Plan priority in English"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Optional(), Length(max=200)],
     )
     priority_zh = StringField(
         _l("Action Plan priority in Chinese"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Optional(), Length(max=200)],
     )
     submit = SubmitField(_l("Save"))
@@ -126,7 +122,7 @@ class CandidateSearchForm(BaseForm):
     class Meta:
         csrf = False
 
-    q = SearchField(_l("Find a person"), filters=[_strip], validators=[Length(max=100)])
+    q = SearchField(_l("Find a person"), filters=[strip], validators=[Length(max=100)])
 
 
 class AddMemberForm(BaseForm):

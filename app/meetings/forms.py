@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.auth.models import User
-from app.core.forms import BaseForm, IdSelectField
+from app.core.forms import BaseForm, IdSelectField, strip
 from app.core.i18n import all_timezones, is_valid_timezone
 from app.documents.models import Document
 from app.meetings import times
@@ -32,10 +32,6 @@ REQUIRED = _l("This field is required.")
 
 #: Longest minutes accepted (characters): an hour of typing is far less.
 MINUTES_MAX_LENGTH = 200_000
-
-
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
 
 
 def _person_label(user: User) -> str:
@@ -161,11 +157,11 @@ class MeetingForm(BaseForm):
 
     title_en = StringField(
         _l("Title in English"),
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(REQUIRED), Length(max=200)],
     )
     title_zh = StringField(
-        _l("Title in Chinese"), filters=[_strip], validators=[Optional(), Length(max=200)]
+        _l("Title in Chinese"), filters=[strip], validators=[Optional(), Length(max=200)]
     )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20_000)])
     timezone = SelectField(
@@ -174,11 +170,11 @@ class MeetingForm(BaseForm):
     starts_at = LocalDateTimeField(_l("Start"), validators=[DataRequired(REQUIRED)])
     ends_at = LocalDateTimeField(_l("End"), validators=[DataRequired(REQUIRED)])
     location = StringField(
-        _l("Location"), filters=[_strip], validators=[Optional(), Length(max=200)]
+        _l("Location"), filters=[strip], validators=[Optional(), Length(max=200)]
     )
     online_url = StringField(
         _l("Online meeting link"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Optional(), Length(max=500), web_link],
         render_kw={"type": "url", "placeholder": "https://"},
     )
@@ -221,7 +217,7 @@ class MeetingForm(BaseForm):
 class CancelForm(BaseForm):
     reason = TextAreaField(
         _l("Reason (everyone invited will see it)"),
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(REQUIRED), Length(max=2000)],
     )
     submit = SubmitField(_l("Cancel the meeting"))
@@ -229,7 +225,7 @@ class CancelForm(BaseForm):
 
 class AgendaItemForm(BaseForm):
     title = StringField(
-        _l("Agenda item"), filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=300)]
+        _l("Agenda item"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=300)]
     )
     presenter_id = IdSelectField(_l("Presenter"))
     duration_minutes = WholeNumberField(
@@ -278,21 +274,21 @@ class MinutesForm(BaseForm):
 
 class CommentForm(BaseForm):
     text = TextAreaField(
-        _l("Your comment"), filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=5000)]
+        _l("Your comment"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=5000)]
     )
     submit = SubmitField(_l("Add the comment"))
 
 
 class DecisionForm(BaseForm):
     text = TextAreaField(
-        _l("Decision"), filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=2000)]
+        _l("Decision"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=2000)]
     )
     submit = SubmitField(_l("Record the decision"))
 
 
 class ActionItemForm(BaseForm):
     text = TextAreaField(
-        _l("Action"), filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=2000)]
+        _l("Action"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=2000)]
     )
     owner_id = IdSelectField(_l("Owner"), validators=[DataRequired(REQUIRED)])
     due_on = LocalDateField(_l("Due date"), validators=[Optional()])

@@ -8,16 +8,12 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.core.forms import BaseForm
+from app.core.forms import BaseForm, strip
 from app.core.i18n import country_choices, country_name
 from app.organisations.models import OrganisationKind
 from app.organisations.services import OrganisationSort
 
 REQUIRED = _l("This field is required.")
-
-
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
 
 
 def kind_choices() -> list[tuple[str, str]]:
@@ -29,10 +25,10 @@ class OrganisationForm(BaseForm):
     name_en = StringField(
         _l("English name"),
         validators=[DataRequired(REQUIRED), Length(max=200)],
-        filters=[_strip],
+        filters=[strip],
     )
     name_zh = StringField(
-        _l("Chinese name"), validators=[Optional(), Length(max=200)], filters=[_strip]
+        _l("Chinese name"), validators=[Optional(), Length(max=200)], filters=[strip]
     )
     country = SelectField(
         _l("Country / region"), validators=[DataRequired(REQUIRED)], validate_choice=True
